@@ -1,0 +1,1 @@
+"""Pure domain: workflow specs, engine, working calendar, deadlines. No Flask, no SQLAlchemy."""

@@ -1,0 +1,366 @@
+"""Load and validate workflows/*.yaml into a WorkflowSpec.
+
+The loader refuses, with a message naming the file and the key: unknown keys,
+states, triggers, roles, clocks, notices, conditions and actions; unreachable
+states; non-final states with no way out; and any limit looser than the
+statutory one (a county may only tighten a 信访工作条例 period, never relax it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import WorkflowError
+from .guards import ACTIONS, CATEGORIES, CONDITIONS
+from .spec import (
+    INPUT_TYPES,
+    ROLES,
+    ClockExtend,
+    ClockRule,
+    ClockStart,
+    GuardCall,
+    InputSpec,
+    LocalLimit,
+    NoticeSpec,
+    StateSpec,
+    StepSpec,
+    TransitionSpec,
+    TriggerSpec,
+    WorkflowSpec,
+)
+
+TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
+            "on_register", "triggers", "transitions"}
+
+
+class _Errors:
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{self.filename}: {key}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise WorkflowError("\n".join(self.items))
+
+
+def load_workflow_file(path: Path, templates_dir: Path | None = None) -> WorkflowSpec:
+    """Read, parse and validate one workflow file."""
+    raw = path.read_bytes()
+    return load_workflow_text(raw.decode("utf-8"), path.name, templates_dir)
+
+
+def load_workflow_text(text: str, filename: str, templates_dir: Path | None = None) -> WorkflowSpec:
+    errors = _Errors(filename)
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise WorkflowError(f"{filename}: YAML 语法错误：{exc}") from None
+    if not isinstance(doc, dict):
+        raise WorkflowError(f"{filename}: 文件内容应为映射（键: 值）。")
+    version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    spec = _build(doc, filename, version, errors, templates_dir)
+    errors.raise_if_any()
+    _check_graph(spec, errors)
+    errors.raise_if_any()
+    return spec
+
+
+def _require(doc: dict, key: str, kind: type, errors: _Errors, where: str):
+    value = doc.get(key)
+    if not isinstance(value, kind):
+        errors.add(f"{where}{key}", "缺少或类型错误。")
+        return kind()
+    return value
+
+
+def _unknown_keys(doc: dict, allowed: set[str], where: str, errors: _Errors) -> None:
+    for key in doc:
+        if key not in allowed:
+            errors.add(f"{where}{key}", "未知的键。")
+
+
+def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
+    _unknown_keys(doc, TOP_KEYS, "", errors)
+    steps = _steps(_require(doc, "steps", list, errors, ""), errors)
+    states = _states(_require(doc, "states", dict, errors, ""), steps, errors)
+    clocks = _clocks(_require(doc, "clocks", dict, errors, ""), states, errors)
+    local = _local_limits(doc.get("local_limits") or {}, clocks, errors)
+    notices = _notices(_require(doc, "notices", dict, errors, ""), templates_dir, errors)
+    triggers = _triggers(_require(doc, "triggers", dict, errors, ""), errors)
+    transitions = tuple(
+        _transition(i, t, states, clocks, notices, triggers, errors)
+        for i, t in enumerate(_require(doc, "transitions", list, errors, ""))
+    )
+    initial = doc.get("initial")
+    if initial not in states:
+        errors.add("initial", f"未知状态“{initial}”。")
+    reg = doc.get("on_register") or {}
+    _unknown_keys(reg, {"start", "notices"}, "on_register.", errors)
+    reg_start = tuple(_clock_start(s, f"on_register.start[{i}]", clocks, None, errors)
+                      for i, s in enumerate(reg.get("start") or []))
+    reg_notices = _notice_refs(reg.get("notices") or [], "on_register.notices", notices, errors)
+    used = {t.trigger for t in transitions}
+    for name in triggers:
+        if name not in used:
+            errors.add(f"triggers.{name}", "没有任何转换使用该触发器。")
+    return WorkflowSpec(
+        name=str(doc.get("name") or ""), title=str(doc.get("title") or ""), version=version,
+        source=filename, initial=str(initial), steps=steps, states=states, clocks=clocks,
+        notices=notices, triggers=triggers, transitions=transitions, local_limits=local,
+        register_start=reg_start, register_notices=reg_notices,
+    )
+
+
+def _steps(items: list, errors: _Errors) -> tuple[StepSpec, ...]:
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("key") or not item.get("label"):
+            errors.add(f"steps[{i}]", "每个步骤需要 key 和 label。")
+            continue
+        out.append(StepSpec(str(item["key"]), str(item["label"])))
+    return tuple(out)
+
+
+def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
+    step_keys = {s.key for s in steps}
+    out = {}
+    for name, body in items.items():
+        where = f"states.{name}"
+        if not isinstance(body, dict):
+            errors.add(where, "应为映射。")
+            continue
+        _unknown_keys(body, {"label", "step", "final"}, where + ".", errors)
+        if str(body.get("step")) not in step_keys:
+            errors.add(where + ".step", f"未知步骤“{body.get('step')}”。")
+        out[name] = StateSpec(name, str(body.get("label") or name), str(body.get("step")),
+                              bool(body.get("final", False)))
+    return out
+
+
+def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
+    allowed = {"label", "days", "unit", "statutory_days", "article", "runs_while", "paused_in",
+               "max_extension_days"}
+    out = {}
+    for cid, body in items.items():
+        where = f"clocks.{cid}"
+        if not isinstance(body, dict):
+            errors.add(where, "应为映射。")
+            continue
+        _unknown_keys(body, allowed, where + ".", errors)
+        days, statutory = body.get("days"), body.get("statutory_days")
+        if not isinstance(days, int) or days < 1:
+            errors.add(where + ".days", "应为正整数。")
+            days = 1
+        if statutory is not None and (not isinstance(statutory, int) or days > statutory):
+            errors.add(where + ".days", f"{days}日宽于法定期限{statutory}日。")
+        if body.get("unit") not in ("calendar", "workday"):
+            errors.add(where + ".unit", "应为 calendar（自然日）或 workday（工作日）。")
+        if not body.get("article"):
+            errors.add(where + ".article", "每个期限都须注明依据（条款）。")
+        runs = set(body.get("runs_while") or [])
+        paused = set(body.get("paused_in") or [])
+        for s in sorted((runs | paused) - set(states)):
+            errors.add(where + ".runs_while", f"未知状态“{s}”。")
+        if not runs:
+            errors.add(where + ".runs_while", "须列出计时所在的状态。")
+        if not paused <= runs:
+            errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
+        out[cid] = ClockRule(
+            id=cid, label=str(body.get("label") or cid), days=days,
+            unit=str(body.get("unit")), article=str(body.get("article") or ""),
+            statutory_days=statutory, runs_while=frozenset(runs), paused_in=frozenset(paused),
+            max_extension_days=int(body.get("max_extension_days") or 0),
+        )
+    return out
+
+
+def _local_limits(items: dict, clocks, errors: _Errors) -> dict[str, dict[str, LocalLimit]]:
+    out: dict[str, dict[str, LocalLimit]] = {}
+    for region, limits in items.items():
+        for cid, body in (limits or {}).items():
+            where = f"local_limits.{region}.{cid}"
+            if cid not in clocks:
+                errors.add(where, f"未知期限“{cid}”。")
+                continue
+            days = (body or {}).get("days")
+            rule = clocks[cid]
+            ceiling = rule.statutory_days if rule.statutory_days is not None else rule.days
+            if not isinstance(days, int) or days < 1:
+                errors.add(where + ".days", "应为正整数。")
+            elif days > ceiling:
+                errors.add(where + ".days", f"地方期限{days}日宽于法定期限{ceiling}日。")
+            elif not (body or {}).get("basis"):
+                errors.add(where + ".basis", "须注明地方规定的名称。")
+            else:
+                out.setdefault(str(region), {})[cid] = LocalLimit(days, str(body["basis"]))
+    return out
+
+
+def _notices(items: dict, templates_dir: Path | None, errors: _Errors) -> dict[str, NoticeSpec]:
+    out = {}
+    for nid, body in items.items():
+        where = f"notices.{nid}"
+        if not isinstance(body, dict) or not body.get("title") or not body.get("template"):
+            errors.add(where, "需要 title 和 template。")
+            continue
+        if templates_dir is not None and not (templates_dir / body["template"]).is_file():
+            errors.add(where + ".template", f"模板文件“{body['template']}”不存在。")
+        out[nid] = NoticeSpec(nid, str(body["title"]), str(body["template"]))
+    return out
+
+
+def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
+    allowed = {"label", "type", "required", "choices", "min", "max", "required_if",
+               "not_after_today"}
+    out = []
+    for name, body in (items or {}).items():
+        w = f"{where}.{name}"
+        if not isinstance(body, dict):
+            errors.add(w, "应为映射。")
+            continue
+        _unknown_keys(body, allowed, w + ".", errors)
+        kind = body.get("type")
+        if kind not in INPUT_TYPES:
+            errors.add(w + ".type", f"未知输入类型“{kind}”。")
+        choices = tuple((str(k), str(v)) for k, v in (body.get("choices") or {}).items())
+        if kind == "choice" and not choices:
+            errors.add(w + ".choices", "选择项不能为空。")
+        out.append(InputSpec(
+            name=name, label=str(body.get("label") or name), type=str(kind),
+            required=bool(body.get("required", False)), choices=choices,
+            min=body.get("min"), max=body.get("max"),
+            required_if=tuple((str(k), str(v)) for k, v in (body.get("required_if") or {}).items()),
+            not_after_today=bool(body.get("not_after_today", False)),
+        ))
+    names = {i.name for i in out}
+    for spec in out:
+        for other, _value in spec.required_if:
+            if other not in names:
+                errors.add(f"{where}.{spec.name}.required_if", f"未知输入“{other}”。")
+    return tuple(out)
+
+
+def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
+    out = {}
+    for name, body in items.items():
+        where = f"triggers.{name}"
+        if not isinstance(body, dict):
+            errors.add(where, "应为映射。")
+            continue
+        _unknown_keys(body, {"label", "roles", "inputs"}, where + ".", errors)
+        roles = body.get("roles") or []
+        for role in roles:
+            if role not in ROLES:
+                errors.add(where + ".roles", f"未知角色“{role}”。")
+        if not roles:
+            errors.add(where + ".roles", "至少需要一个角色。")
+        out[name] = TriggerSpec(name, str(body.get("label") or name), frozenset(roles),
+                                _inputs(body.get("inputs") or {}, where + ".inputs", errors))
+    return out
+
+
+def _guard(text: Any, where: str, clocks, errors: _Errors) -> GuardCall:
+    name, _, arg = str(text).partition(":")
+    call = GuardCall(name, arg or None)
+    guard = CONDITIONS.get(name)
+    if guard is None:
+        errors.add(where, f"未知条件“{name}”。")
+        return call
+    if guard.arg is None and arg:
+        errors.add(where, f"条件“{name}”不带参数。")
+    elif guard.arg == "clock" and arg not in clocks:
+        errors.add(where, f"未知期限“{arg}”。")
+    elif guard.arg == "category" and arg not in CATEGORIES:
+        errors.add(where, f"未知类别“{arg}”。")
+    elif guard.arg == "routes":
+        lo, _, hi = arg.partition("-")
+        if not (lo.isdigit() and (not hi or hi.isdigit())):
+            errors.add(where, f"途径范围“{arg}”应写作 1-5 或 6。")
+    return call
+
+
+def _clock_start(item, where, clocks, trigger: TriggerSpec | None, errors) -> ClockStart:
+    if not isinstance(item, dict) or item.get("clock") not in clocks:
+        errors.add(where, f"未知期限“{(item or {}).get('clock')}”。")
+        return ClockStart("")
+    origin = str(item.get("from", "event"))
+    date_inputs = {i.name for i in trigger.inputs if i.type == "date"} if trigger else set()
+    if origin not in {"event", "received"} | date_inputs:
+        errors.add(where + ".from", f"起算点“{origin}”应为 event、received 或本操作的日期输入。")
+    return ClockStart(item["clock"], origin)
+
+
+def _notice_refs(items, where, notices, errors) -> tuple[str, ...]:
+    for n in items:
+        if n not in notices:
+            errors.add(where, f"未知文书“{n}”。")
+    return tuple(items)
+
+
+def _transition(i, body, states, clocks, notices, triggers, errors) -> TransitionSpec:
+    where = f"transitions[{i}]"
+    allowed = {"trigger", "source", "dest", "conditions", "actions", "start", "extend", "notices"}
+    if not isinstance(body, dict):
+        errors.add(where, "应为映射。")
+        return TransitionSpec("", "", "")
+    _unknown_keys(body, allowed, where + ".", errors)
+    trigger = triggers.get(body.get("trigger"))
+    if trigger is None:
+        errors.add(where + ".trigger", f"未知触发器“{body.get('trigger')}”。")
+    for key in ("source", "dest"):
+        if body.get(key) not in states:
+            errors.add(f"{where}.{key}", f"未知状态“{body.get(key)}”。")
+    conditions = tuple(_guard(c, f"{where}.conditions[{j}]", clocks, errors)
+                       for j, c in enumerate(body.get("conditions") or []))
+    for j, action in enumerate(body.get("actions") or []):
+        if action not in ACTIONS:
+            errors.add(f"{where}.actions[{j}]", f"未知动作“{action}”。")
+    start = tuple(_clock_start(s, f"{where}.start[{j}]", clocks, trigger, errors)
+                  for j, s in enumerate(body.get("start") or []))
+    extend = None
+    if body.get("extend"):
+        ext = body["extend"]
+        if ext.get("clock") not in clocks or not clocks[ext["clock"]].max_extension_days:
+            errors.add(where + ".extend.clock", f"期限“{ext.get('clock')}”不存在或不允许延长。")
+        if "." not in str(ext.get("days_from", "")):
+            errors.add(where + ".extend.days_from", "应写作 触发器.输入 的形式。")
+        else:
+            src, _, field_name = str(ext["days_from"]).partition(".")
+            src_trigger = triggers.get(src)
+            if src_trigger is None or field_name not in {x.name for x in src_trigger.inputs}:
+                errors.add(where + ".extend.days_from", f"未知输入“{ext['days_from']}”。")
+        extend = ClockExtend(str(ext.get("clock")), str(ext.get("days_from")))
+    return TransitionSpec(
+        trigger=str(body.get("trigger")), source=str(body.get("source")),
+        dest=str(body.get("dest")), conditions=conditions,
+        actions=tuple(body.get("actions") or []), start=start, extend=extend,
+        notices=_notice_refs(body.get("notices") or [], where + ".notices", notices, errors),
+    )
+
+
+def _check_graph(spec: WorkflowSpec, errors: _Errors) -> None:
+    out: dict[str, set[str]] = {s: set() for s in spec.states}
+    for t in spec.transitions:
+        out[t.source].add(t.dest)
+    seen, queue = {spec.initial}, deque([spec.initial])
+    while queue:
+        for nxt in out[queue.popleft()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    for name, state in spec.states.items():
+        if name not in seen:
+            errors.add(f"states.{name}", "从初始状态无法到达该状态。")
+        leaves = out[name] - {name}
+        if state.final and out[name]:
+            errors.add(f"states.{name}", "终态不能再有流出的转换。")
+        if not state.final and not leaves:
+            errors.add(f"states.{name}", "非终态没有任何出路（死胡同）。")

@@ -1,0 +1,252 @@
+"""Database tables (SQLAlchemy 2). No Flask here.
+
+Instants are stored as UTC; calendar dates (trigger and due dates) as dates,
+because statutory periods are counted in whole Chinese calendar days.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Region(Base):
+    """Baoji city (市) or one of its districts and counties (区县)."""
+
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # pinyin, e.g. "meixian"
+    division_code: Mapped[str] = mapped_column(String(6), unique=True)  # 行政区划代码
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # "city" | "county"
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    pilot: Mapped[str | None] = mapped_column(String(16))  # "provincial" | "city" | None
+
+
+class Unit(Base):
+    """A unit (单位): petition bureau, politico-legal committee, court, bureau, township…"""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    region: Mapped[Region] = relationship(lazy="joined")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class CaseNumber(Base):
+    """Per county and year sequence behind 信访件编号."""
+
+    __tablename__ = "case_numbers"
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_no: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """A petition matter (信访事项)."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    query_code: Mapped[str] = mapped_column(String(16), unique=True)
+    workflow: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(48))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    registered_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # 首办责任制: fixed at the first acceptance, never overwritten.
+    first_handler_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    first_handler_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_handled_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(String(200))
+    request: Mapped[str] = mapped_column(Text)
+    facts_and_reasons: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(16))
+    route: Mapped[int | None] = mapped_column(Integer)
+    litigation_related: Mapped[bool] = mapped_column(Boolean, default=False)
+    simple: Mapped[bool] = mapped_column(Boolean, default=False)
+    major_urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    collective: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", order_by="Party.id", cascade="all, delete-orphan"
+    )
+    clocks: Mapped[list[Clock]] = relationship(order_by="Clock.id", cascade="all")
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (
+        Index("ix_cases_region_state", "region_id", "state"),
+        Index("ix_cases_responsible_state", "responsible_unit_id", "state"),
+        Index("ix_cases_first_handler", "first_handler_unit_id"),
+    )
+
+
+class Party(Base):
+    """A petitioner (信访人) of a case; collective visits mark ≤ 5 representatives."""
+
+    __tablename__ = "parties"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+    __table_args__ = (Index("ix_parties_name_phone", "name", "phone"),)
+
+
+class Clock(Base):
+    """A statutory or local time limit running on a case, with the inputs of its due date."""
+
+    __tablename__ = "clocks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    rule: Mapped[str] = mapped_column(String(48))
+    label: Mapped[str] = mapped_column(String(64))
+    article: Mapped[str] = mapped_column(String(128))
+    unit: Mapped[str] = mapped_column(String(16))  # "calendar" | "workday"
+    days: Mapped[int] = mapped_column(Integer)
+    workflow_version: Mapped[str] = mapped_column(String(16))
+    trigger_date: Mapped[date] = mapped_column(Date)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    excluded_days: Mapped[int] = mapped_column(Integer, default=0)
+    paused_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # running | paused | stopped
+    due_date: Mapped[date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    calendar_version: Mapped[str] = mapped_column(String(128))
+    explanation: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every recompute
+    started_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_clocks_status_due", "status", "due_date"),
+        Index("ix_clocks_case", "case_id", "rule"),
+    )
+
+
+class Notice(Base):
+    """A notice or document issued on a case (告知书、意见书…), text rendered from templates."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    title: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime]
+    issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issuer_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+
+class AuditEntry(Base):
+    """Append-only audit log, chained by SHA-256 (see services/audit.py)."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_username: Mapped[str] = mapped_column(String(64))
+    actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(48))
+    to_state: Mapped[str | None] = mapped_column(String(48))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """One row: the last sequence number and hash; locked to serialise appends."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CalendarYear(Base):
+    """An imported holiday override for one year (国务院办公厅节假日安排)."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(256))
+    holidays: Mapped[list[str]] = mapped_column(JSON)
+    workdays: Mapped[list[str]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    imported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+__all__ = [
+    "AuditEntry", "AuditHead", "Base", "CalendarYear", "Case", "CaseNumber", "Clock",
+    "Notice", "Party", "Region", "Unit", "User",
+]

@@ -1,0 +1,93 @@
+"""Implementations of the action names a workflow may use (domain/guards.py ACTIONS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..errors import ValidationError
+from ..models import Case, Unit
+from .actor import Actor
+from .audit import AuditBatch
+
+
+@dataclass
+class ActionContext:
+    session: Session
+    case: Case
+    actor: Actor
+    now: datetime
+    inputs: dict[str, Any]
+    audit: AuditBatch
+
+
+def unit_in_scope(session: Session, case: Case, unit_id: int, field: str = "unit") -> Unit:
+    """A unit a matter may go to: active, and of the case's own county."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        message = "所选单位不存在或已停用。"
+        raise ValidationError(message, fields={field: message})
+    if unit.region_id != case.region_id:
+        message = "只能转送、交办给本县（区）的单位。"
+        raise ValidationError(message, fields={field: message})
+    return unit
+
+
+def _set_responsible(ctx: ActionContext, unit_id: int | None, why: str, **extra) -> None:
+    before = ctx.case.responsible_unit_id
+    ctx.case.responsible_unit_id = unit_id
+    ctx.audit.add("responsible_unit_changed", case_id=ctx.case.id, reason=why,
+                  from_unit_id=before, to_unit_id=unit_id, **extra)
+
+
+def assign_responsible_unit(ctx: ActionContext) -> None:
+    unit = unit_in_scope(ctx.session, ctx.case, ctx.inputs["unit"])
+    _set_responsible(ctx, unit.id, "transferred")
+
+
+def clear_responsible_unit(ctx: ActionContext) -> None:
+    _set_responsible(ctx, None, "returned")
+
+
+def take_over_by_actor_unit(ctx: ActionContext) -> None:
+    _set_responsible(ctx, ctx.actor.unit_id, "handled_by_actor_unit")
+
+
+def record_first_handler(ctx: ActionContext) -> None:
+    """首办责任制: the first unit to accept, and the person who accepted, are fixed forever."""
+    case = ctx.case
+    if case.first_handler_unit_id is not None:
+        return
+    case.first_handler_unit_id = case.responsible_unit_id
+    case.first_handler_user_id = ctx.actor.user_id
+    case.first_handled_at = ctx.now
+    ctx.audit.add("first_handler_recorded", case_id=case.id,
+                  unit_id=case.first_handler_unit_id, user_id=ctx.actor.user_id)
+
+
+def hand_over(ctx: ActionContext) -> None:
+    """Pass an accepted matter on, with a reason; the first handler stays accountable."""
+    unit = unit_in_scope(ctx.session, ctx.case, ctx.inputs["unit"])
+    if unit.id == ctx.case.responsible_unit_id:
+        raise ValidationError("接收单位与当前承办单位相同。",
+                              fields={"unit": "接收单位与当前承办单位相同。"})
+    _set_responsible(ctx, unit.id, "handed_over", note=ctx.inputs.get("reason"),
+                     first_handler_unit_id=ctx.case.first_handler_unit_id)
+
+
+def mark_recheck_concluded(ctx: ActionContext) -> None:
+    ctx.case.data = {**ctx.case.data, "recheck_concluded": True}
+
+
+ACTION_IMPLEMENTATIONS: dict[str, Callable[[ActionContext], None]] = {
+    "assign_responsible_unit": assign_responsible_unit,
+    "clear_responsible_unit": clear_responsible_unit,
+    "take_over_by_actor_unit": take_over_by_actor_unit,
+    "record_first_handler": record_first_handler,
+    "hand_over": hand_over,
+    "mark_recheck_concluded": mark_recheck_concluded,
+}

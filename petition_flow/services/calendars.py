@@ -1,0 +1,93 @@
+"""The holiday calendar in force, and importing a year's schedule.
+
+The calendar is the chinesecalendar package, then the override files shipped in
+workflows/calendars/, then years imported into the database (the last wins).
+Importing a year recomputes every open deadline whose period touches it
+(domain.md §4.3: a provisional, weekends-only date becomes official).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.workcalendar import WorkCalendar, YearOverride, parse_override
+from ..models import CalendarYear, Clock
+from ..paths import workflows_dir
+from .actor import Actor, require_role
+from .audit import AuditBatch
+from .clocks import recompute_clock
+
+
+def shipped_overrides(folder: Path | None = None) -> tuple[YearOverride, ...]:
+    folder = folder or workflows_dir() / "calendars"
+    return tuple(parse_override(p.read_text("utf-8"), p.name)
+                 for p in sorted(folder.glob("*.yaml")))
+
+
+@lru_cache(maxsize=4)
+def _calendar(key: tuple[tuple[int, str], ...], shipped: tuple[YearOverride, ...],
+              imported: tuple[YearOverride, ...]) -> WorkCalendar:
+    return WorkCalendar(shipped + imported)
+
+
+def _row_to_override(row: CalendarYear) -> YearOverride:
+    return YearOverride(row.year, row.source, frozenset(map(date.fromisoformat, row.holidays)),
+                        frozenset(map(date.fromisoformat, row.workdays)), row.sha256)
+
+
+def current_calendar(session: Session) -> WorkCalendar:
+    """The calendar in force now (one small query; the object is cached per data version)."""
+    rows = session.execute(select(CalendarYear).order_by(CalendarYear.year)).scalars().all()
+    imported = tuple(_row_to_override(r) for r in rows)
+    key = tuple((o.year, o.sha256) for o in imported)
+    return _calendar(key, _shipped_cached(), imported)
+
+
+@lru_cache(maxsize=1)
+def _shipped_cached() -> tuple[YearOverride, ...]:
+    return shipped_overrides()
+
+
+def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
+                    filename: str) -> tuple[YearOverride, int]:
+    """Store a year file and recompute affected open deadlines; returns (year, recomputed)."""
+    require_role(actor, "admin", "system")
+    override = parse_override(text, filename)
+    audit = AuditBatch(actor, now)
+    try:
+        row = session.get(CalendarYear, override.year)
+        if row is None:
+            row = CalendarYear(year=override.year)
+            session.add(row)
+        row.source = override.source
+        row.holidays = sorted(d.isoformat() for d in override.holidays)
+        row.workdays = sorted(d.isoformat() for d in override.workdays)
+        row.sha256, row.imported_at, row.imported_by_user_id = override.sha256, now, actor.user_id
+        session.flush()
+        audit.add("calendar_imported", year=override.year, source=override.source,
+                  sha256=override.sha256, holidays=len(override.holidays),
+                  workdays=len(override.workdays))
+        calendar = current_calendar(session)
+        start, end = date(override.year, 1, 1), date(override.year, 12, 31)
+        clocks = session.execute(
+            select(Clock).where(
+                Clock.status != "stopped",
+                or_(Clock.provisional.is_(True),
+                    (Clock.trigger_date <= end) & (Clock.due_date >= start)),
+            )
+        ).scalars()
+        recomputed = 0
+        for clock in clocks:
+            if recompute_clock(clock, calendar, audit, reason="calendar_imported"):
+                recomputed += 1
+        audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return override, recomputed

@@ -1,0 +1,256 @@
+"""Demo data for `petition-flow init --demo`: one user per role per pilot county, and cases
+in every state of the default workflow, made by driving the real services backdated, so the
+audit trail, clocks and notices of the demo are exactly what real use would produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..clock import CHINA_TZ, local_date
+from ..domain.identity import id_check_digit
+from ..domain.spec import ROLE_LABELS
+from ..models import Case, Region, User
+from .actor import SYSTEM, Actor
+from .audit import AuditBatch
+from .org import PILOTS, create_user, unit_by_code
+from .petitions import fire_transition, register_petition
+
+DEMO_PASSWORD = "baoji-demo-2026"
+
+COUNTY_ROLE_UNITS = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
+                     "county_supervisor": "bureau"}
+NAMES = ["王建国", "李秀英", "张伟", "刘桂兰", "陈志强", "杨丽", "赵德胜", "黄文静", "周永红",
+         "吴晓东", "孙玉梅", "马国华", "胡海燕", "郭建军", "何淑芬", "高明亮", "林小燕", "罗卫东"]
+MATTERS = [
+    ("反映某建筑公司拖欠农民工工资", "请求督促用人单位支付拖欠的工资38000元",
+     "本人2025年3月至10月在某住宅项目务工，工程结束后包工头以甲方未结款为由拒付工资，多次讨要未果。"),
+    ("反映征地补偿款未足额发放", "请求按照批复标准足额发放土地征收补偿款",
+     "村里2024年征收耕地用于道路建设，本户3.2亩，实际到账补偿款低于公示标准，村委会未作解释。"),
+    ("反映养老保险待遇核定有误", "请求重新核定基本养老金",
+     "本人退休时视同缴费年限未完整计算，导致每月养老金少发约400元，曾向经办机构反映未得到答复。"),
+    ("反映小区物业擅自提高收费标准", "请求责令物业公司恢复原收费标准并退还多收费用",
+     "物业公司未经业主大会同意，自2025年起将物业费由每平方米0.8元提高到1.2元。"),
+    ("反映宅基地确权登记争议", "请求依法确认宅基地使用权",
+     "本户宅基地与邻户存在界址争议，镇政府调解未果，确权登记一直无法办理。"),
+    ("反映工厂夜间噪音扰民", "请求责令企业整改夜间生产噪音",
+     "小区附近一家加工厂每晚十点后仍开机生产，噪音严重影响附近居民休息。"),
+    ("反映低保资格被取消", "请求恢复最低生活保障待遇",
+     "家中两位老人常年患病，今年复核时低保资格被取消，村里未告知原因。"),
+    ("反映农村供水管网老化经常停水", "请求维修更换供水管网",
+     "村里自来水管网铺设已二十余年，今年以来每月停水多次，群众生活受到影响。"),
+]
+SUGGESTION = ("建议增开县城至汤峪镇的公交班次", "建议在早晚高峰增加公交班次",
+              "汤峪镇群众进城就医、上学较多，现有班次间隔一小时，高峰时段乘车困难。")
+ACCUSATION = ("举报村干部虚报冒领惠农补贴", "请求依法查处虚报冒领行为",
+              "据了解某村干部以亲属名义虚报耕地面积，冒领耕地地力保护补贴。")
+LITIGATION = ("反映民事判决执行不到位", "请求法院加大执行力度",
+              "本人与某公司买卖合同纠纷一案判决已生效两年，至今未执行到位。")
+ADMIN = ("对行政处罚决定不服", "请求撤销行政处罚决定",
+         "本人经营的门店被处以罚款两万元，认为事实认定有误。")
+
+APPEAL6 = {"category": "appeal", "route": "6"}
+REPLY = {"outcome": "explain", "opinion": "经调查核实，已督促相关单位依法处理，并向信访人解释说明有关政策。",
+         "legal_basis": "《信访工作条例》第三十二条及相关政策规定"}
+BASE = ["classify", "transfer", "accept"]
+
+
+def _steps(*names):
+    return list(names)
+
+
+# target state -> (age in days, matter, classification, step names after registration)
+SCENARIOS = [
+    ("registered", 1, 0, None, []),
+    ("triaged", 3, 1, APPEAL6, ["classify"]),
+    ("transferred", 4, 2, APPEAL6, ["classify", "transfer"]),
+    ("objected", 5, 3, APPEAL6, ["classify", "transfer", "object"]),
+    ("not_accepted", 12, 4, APPEAL6, ["classify", "transfer", "reject"]),
+    ("under_handling", 10, 5, APPEAL6, BASE),
+    ("under_handling", 29, 6, APPEAL6, BASE),  # due soon (Meixian: 30 days)
+    ("under_handling", 75, 7, APPEAL6, BASE),  # overdue everywhere
+    ("hearing", 20, 0, APPEAL6, BASE + ["start_hearing"]),
+    ("mediation", 18, 1, APPEAL6, BASE + ["mediate"]),
+    ("extension_requested", 26, 2, APPEAL6, BASE + ["request_extension"]),
+    ("under_handling", 40, 3, APPEAL6, BASE + ["request_extension", "approve_extension"]),
+    ("under_study", 15, "suggestion", {"category": "suggestion"}, BASE),
+    ("under_investigation", 15, "accusation", {"category": "accusation"}, BASE),
+    ("simple_handling", 5, 4, {**APPEAL6, "simple": "1"}, ["classify", "handle_simply"]),
+    ("replied", 30, 5, APPEAL6, BASE + ["reply"]),
+    ("replied", 25, 6, APPEAL6, BASE + ["mediate", "mediation_agreed"]),
+    ("evaluation_open", 35, 7, APPEAL6, BASE + ["reply", "deliver"]),
+    ("evaluated", 40, 0, APPEAL6, BASE + ["reply", "deliver", "evaluate"]),
+    ("concluded", 45, 1, APPEAL6, BASE + ["reply", "deliver", "evaluate", "close"]),
+    ("review_requested", 50, 2, APPEAL6, BASE + ["reply", "deliver", "request_review"]),
+    ("review_decided", 70, 3, APPEAL6,
+     BASE + ["reply", "deliver", "request_review", "decide_review"]),
+    ("recheck_requested", 80, 4, APPEAL6,
+     BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck"]),
+    ("recheck_hearing", 85, 5, APPEAL6,
+     BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",
+             "start_recheck_hearing"]),
+    ("final", 120, 6, APPEAL6,
+     BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",
+             "decide_recheck"]),
+    ("final", 130, 7, APPEAL6, BASE + ["reply", "deliver", "evaluate", "close", "finalize"]),
+    ("diverted_politico_legal", 6, "litigation",
+     {"category": "appeal", "route": "1", "litigation_related": "1"},
+     ["classify", "divert_politico_legal"]),
+    ("transferred_discipline", 6, "accusation", {"category": "accusation"},
+     ["classify", "transfer_discipline"]),
+    ("routed_to_legal_procedure", 6, "admin", {"category": "appeal", "route": "4"},
+     ["classify", "route_legal_procedure"]),
+]
+ROLE_OF = {
+    "classify": "reception", "transfer": "reception", "divert_politico_legal": "reception",
+    "transfer_discipline": "reception", "route_legal_procedure": "reception",
+    "handle_simply": "reception", "accept": "handler", "reject": "handler",
+    "object": "handler", "start_hearing": "handler", "mediate": "handler",
+    "mediation_agreed": "handler", "request_extension": "handler",
+    "approve_extension": "unit_leader", "reply": "handler", "deliver": "handler",
+    "evaluate": "reception", "close": "handler", "request_review": "reception",
+    "decide_review": "county_supervisor", "request_recheck": "reception",
+    "start_recheck_hearing": "city_supervisor", "decide_recheck": "city_supervisor",
+    "finalize": "reception", "close_as_repeat": "reception", "refuse_repeat": "reception",
+}
+# Days after registration at which each step happens (windows need real gaps).
+GAP = {"deliver": 2, "request_review": 5, "decide_review": 20, "request_recheck": 5,
+       "decide_recheck": 20, "finalize": 35, "close": 3, "reject": 3, "approve_extension": 2}
+
+
+@dataclass
+class DemoSummary:
+    created_users: bool
+    cases: int = 0
+    states: int = 0
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _id_number(region_division: str, n: int) -> str:
+    born = date(1955, 1, 1) + timedelta(days=n * 997 % 15000)
+    first17 = f"{region_division}{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def _accounts(session: Session) -> list[tuple[str, str]]:
+    users = session.execute(select(User).order_by(User.id)).scalars()
+    return [(u.username, f"{ROLE_LABELS[u.role]} · {u.unit.name}") for u in users]
+
+
+def seed_demo(session: Session, now: datetime) -> DemoSummary:
+    if session.execute(select(User.id).where(User.username == "admin.baoji")).first():
+        return DemoSummary(False, accounts=_accounts(session))
+    actors = _create_users(session, now)
+    n = 0
+    for county in PILOTS:
+        region = session.execute(select(Region).where(Region.code == county)).scalar_one()
+        for i, scenario in enumerate(SCENARIOS):
+            n += 1
+            _play(session, actors, county, region, now, scenario, n, i)
+        _repeats(session, actors, county, region, now, n)
+        n += 4
+    states = {s for (s,) in session.execute(select(Case.state).distinct())}
+    total = session.query(Case).count()
+    return DemoSummary(True, total, len(states), _accounts(session))
+
+
+def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Actor]:
+    audit = AuditBatch(SYSTEM, now)
+    actors = {}
+    wanted = [(f"{role}.{county}", role, f"{county}.{unit}")
+              for county in PILOTS for role, unit in COUNTY_ROLE_UNITS.items()]
+    wanted += [("city_supervisor.baoji", "city_supervisor", "baoji.xinlianban"),
+               ("admin.baoji", "admin", "baoji.bureau")]
+    for username, role, unit_code in wanted:
+        unit = unit_by_code(session, unit_code)
+        user = create_user(session, SYSTEM, now, username=username,
+                           display_name=f"{unit.region.name}{ROLE_LABELS[role]}",
+                           password=DEMO_PASSWORD, unit_id=unit.id, role=role, audit=audit)
+        actors[(username.split(".")[1], role)] = Actor.of(user)
+    audit.flush(session)
+    session.commit()
+    return actors
+
+
+def _matter(key):
+    return {"suggestion": SUGGESTION, "accusation": ACCUSATION, "litigation": LITIGATION,
+            "admin": ADMIN}.get(key) or MATTERS[key]
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), CHINA_TZ)
+
+
+def _form(region: Region, n: int, matter, received: datetime, collective=False) -> dict:
+    summary, request, facts = matter
+    people = [{"name": NAMES[(n + k) % len(NAMES)], "id_number": _id_number(region.division_code,
+               n * 7 + k), "phone": f"139{(n * 7919 + k) % 10**8:08d}",
+               "address": f"{region.name}某村{n % 9 + 1}组", "representative": "1"}
+              for k in range(3 if collective else 1)]
+    return {"channel": ["visit", "letter", "phone", "web", "fax"][n % 5], "received_at": received,
+            "summary": summary, "request": request, "facts_and_reasons": facts,
+            "petitioners": people, "collective": collective, "repeat_reason": "演示数据"}
+
+
+def _inputs(session, step: str, region: Region, day: date, classification) -> dict:
+    if step == "classify":
+        return dict(classification)
+    if step == "transfer":
+        return {"unit": unit_by_code(session, f"{region.code}.hrss").id}
+    if step in ("reply", "decide_review", "decide_recheck"):
+        extra = {"served_on": day.isoformat()} if step == "decide_review" else {}
+        return {**REPLY, **extra}
+    return {
+        "reject": {"reason": "该事项已进入诉讼程序。", "route_hint": "请向人民法院了解案件进展。"},
+        "object": {"reason": "该事项属于住房和城乡建设部门职权范围。"},
+        "divert_politico_legal": {"target": f"{region.name}人民法院", "reason": "涉法涉诉事项"},
+        "transfer_discipline": {"target": f"{region.name}纪委监委", "reason": "检举党员干部违纪"},
+        "route_legal_procedure": {"target": "行政复议程序", "reason": "对行政处罚不服"},
+        "start_hearing": {"hearing_on": day.isoformat()},
+        "mediation_agreed": {"agreement_kind": "mediation",
+                             "agreement": "双方同意分两期结清全部款项。"},
+        "request_extension": {"days": 15, "reason": "涉及多个部门，需进一步调查核实。"},
+        "deliver": {"delivery_method": "in_person", "delivered_on": day.isoformat(),
+                    "receipt": "signed"},
+        "evaluate": {"rating": "satisfied", "comment": "办理及时。"},
+        "request_review": {"reason": "对处理意见不服。"},
+        "request_recheck": {"reason": "对复查意见仍不服。"},
+    }.get(step, {})
+
+
+def _play(session, actors, county, region, now, scenario, n, i) -> Case:
+    target, age, matter, classification, steps = scenario
+    start = local_date(now) - timedelta(days=age)
+    received = _at(start, 9)
+    reg = register_petition(session, actors[(county, "reception")], received,
+                            _form(region, n, _matter(matter), received, collective=i % 7 == 3))
+    day = start
+    for step in steps:
+        day = min(day + timedelta(days=GAP.get(step, 1)), local_date(now))
+        who = actors[("baoji", "city_supervisor")] if ROLE_OF[step] == "city_supervisor" \
+            else actors[(county, ROLE_OF[step])]
+        fire_transition(session, who, _at(day, 10), reg.case.id, step,
+                        _inputs(session, step, region, day, classification))
+    return reg.case
+
+
+def _repeats(session, actors, county, region, now, n) -> None:
+    """A repeat of an open case, and a petition after 复核 that is not accepted again."""
+    reception = actors[(county, "reception")]
+    for k, (age, steps, close) in enumerate([
+        (20, BASE, "close_as_repeat"),
+        (140, BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",
+                      "decide_recheck"], "refuse_repeat"),
+    ]):
+        original = _play(session, actors, county, region, now,
+                         ("", age, k, APPEAL6, steps), n + 1 + k, 0)
+        received = _at(local_date(now), 8)
+        form = _form(region, n + 1 + k, _matter(k), received)
+        form.update(repeat_of_id=original.id, repeat_reason=None)
+        reg = register_petition(session, reception, received, form)
+        reason = ("同一事项仍在办理期限内（第十九条第三款）。" if close == "close_as_repeat"
+                  else "同一诉求、同一事实和理由已经复核终结（第三十六条第三款）。")
+        fire_transition(session, reception, received, reg.case.id, close, {"reason": reason})

@@ -1,0 +1,127 @@
+"""Validation of a registration (登记) — every error in Chinese, keyed by field.
+
+Field keys follow WTForms' FieldList naming (``petitioners-0-id_number``) so the
+pages can show each message beside its field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..clock import parse_instant
+from ..domain.identity import id_number_error, phone_error
+from ..errors import RepeatDecisionRequired, ValidationError
+from .notices import CHANNELS
+
+MAX_REPRESENTATIVES = 5  # 信访工作条例第二十条: 集体访推选代表，代表人数不超过5人
+
+
+@dataclass
+class RegistrationForm:
+    channel: str
+    received_at: datetime
+    summary: str
+    request: str
+    facts_and_reasons: str
+    petitioners: list[dict[str, Any]]
+    anonymous: bool
+    collective: bool
+    major_urgent: bool
+    attachments: str
+    repeat_of_id: int | None
+    repeat_reason: str | None
+
+    def extra_data(self) -> dict[str, Any]:
+        return {"attachments": self.attachments} if self.attachments else {}
+
+    def check_repeat_decision(self, matches) -> None:
+        """Nothing is merged silently: staff link a match, or say why it is not a repeat."""
+        if self.repeat_of_id is not None:
+            if self.repeat_of_id not in {m.case_id for m in matches}:
+                message = "所关联的信访事项不在疑似重复列表中。"
+                raise ValidationError(message, fields={"repeat_of_id": message})
+        elif matches and not self.repeat_reason:
+            raise RepeatDecisionRequired(matches)
+
+
+def _text(form: dict, key: str, errors: dict, label: str, *, required: bool,
+          limit: int = 4000) -> str:
+    value = str(form.get(key) or "").strip()
+    if required and not value:
+        errors[key] = f"请填写{label}。"
+    elif len(value) > limit:
+        errors[key] = f"{label}不能超过{limit}字。"
+    return value
+
+
+def _bool(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true", "y", "yes", "on")
+
+
+def _petitioners(items: list, collective: bool, errors: dict) -> list[dict[str, Any]]:
+    out = []
+    for i, item in enumerate(items or []):
+        key = f"petitioners-{i}-"
+        name = str(item.get("name") or "").strip()
+        id_number = str(item.get("id_number") or "").strip().upper() or None
+        phone = str(item.get("phone") or "").strip().replace(" ", "") or None
+        if not name:
+            errors[key + "name"] = "请填写信访人姓名。"
+        elif len(name) > 64:
+            errors[key + "name"] = "姓名不能超过64字。"
+        if id_number and (problem := id_number_error(id_number)):
+            errors[key + "id_number"] = problem
+        if phone and (problem := phone_error(phone)):
+            errors[key + "phone"] = problem
+        out.append({"name": name, "id_number": id_number, "phone": phone,
+                    "address": str(item.get("address") or "").strip()[:200] or None,
+                    "representative": collective and _bool(item.get("representative"))})
+    return out
+
+
+def validate_registration(form: dict[str, Any], now: datetime) -> RegistrationForm:
+    errors: dict[str, str] = {}
+    channel = str(form.get("channel") or "")
+    if channel not in CHANNELS:
+        errors["channel"] = "请选择信访形式：" + "、".join(CHANNELS.values()) + "。"
+    received_at = form.get("received_at") or now
+    if isinstance(received_at, str):
+        try:
+            received_at = parse_instant(received_at)
+        except ValueError:
+            errors["received_at"] = "收到时间格式应如 2026-10-09 09:30。"
+            received_at = now
+    if received_at > now:
+        errors["received_at"] = "收到时间不能晚于现在。"
+    anonymous, collective = _bool(form.get("anonymous")), _bool(form.get("collective"))
+    petitioners = [] if anonymous else _petitioners(form.get("petitioners"), collective, errors)
+    if not anonymous and not petitioners:
+        errors["petitioners"] = "请至少填写一名信访人，或选择匿名。"
+    if collective:
+        reps = sum(p["representative"] for p in petitioners)
+        if reps > MAX_REPRESENTATIVES:
+            errors["petitioners"] = f"集体访推选的代表不得超过{MAX_REPRESENTATIVES}人（第二十条）。"
+        elif not reps and not anonymous:
+            errors["petitioners"] = "集体访须至少标明一名代表。"
+    repeat_of = form.get("repeat_of_id")
+    try:
+        repeat_of_id = int(repeat_of) if repeat_of not in (None, "") else None
+    except (TypeError, ValueError):
+        errors["repeat_of_id"] = "关联事项编号无效。"
+        repeat_of_id = None
+    result = RegistrationForm(
+        channel=channel, received_at=received_at,
+        summary=_text(form, "summary", errors, "事项摘要", required=True, limit=200),
+        request=_text(form, "request", errors, "信访诉求", required=True),
+        facts_and_reasons=_text(form, "facts_and_reasons", errors, "事实和理由", required=True),
+        petitioners=petitioners, anonymous=anonymous, collective=collective,
+        major_urgent=_bool(form.get("major_urgent")),
+        attachments=_text(form, "attachments", errors, "附件说明", required=False, limit=1000),
+        repeat_of_id=repeat_of_id,
+        repeat_reason=str(form.get("repeat_reason") or "").strip() or None,
+    )
+    if errors:
+        raise ValidationError("登记信息有误，请检查标出的字段。", fields=errors)
+    return result
