@@ -58,10 +58,6 @@ REPLY = {"outcome": "explain", "opinion": "经调查核实，已督促相关单�
 BASE = ["classify", "transfer", "accept"]
 
 
-def _steps(*names):
-    return list(names)
-
-
 # target state -> (age in days, matter, classification, step names after registration)
 SCENARIOS = [
     ("registered", 1, 0, None, []),
@@ -104,7 +100,7 @@ SCENARIOS = [
     ("routed_to_legal_procedure", 6, "admin", {"category": "appeal", "route": "4"},
      ["classify", "route_legal_procedure"]),
 ]
-ROLE_OF = {
+STEP_ROLE = {
     "classify": "reception", "transfer": "reception", "divert_politico_legal": "reception",
     "transfer_discipline": "reception", "route_legal_procedure": "reception",
     "handle_simply": "reception", "accept": "handler", "reject": "handler",
@@ -195,7 +191,8 @@ def _form(region: Region, n: int, matter, received: datetime, collective=False) 
             "petitioners": people, "collective": collective, "repeat_reason": "演示数据"}
 
 
-def _inputs(session, step: str, region: Region, day: date, classification) -> dict:
+def step_inputs(session, step: str, region: Region, day: date, classification) -> dict:
+    """Realistic inputs for ``step`` (also used by the tests to walk cases)."""
     if step == "classify":
         return dict(classification)
     if step == "transfer":
@@ -230,10 +227,10 @@ def _play(session, actors, county, region, now, scenario, n, i) -> Case:
     day = start
     for step in steps:
         day = min(day + timedelta(days=GAP.get(step, 1)), local_date(now))
-        who = actors[("baoji", "city_supervisor")] if ROLE_OF[step] == "city_supervisor" \
-            else actors[(county, ROLE_OF[step])]
+        who = actors[("baoji", "city_supervisor")] if STEP_ROLE[step] == "city_supervisor" \
+            else actors[(county, STEP_ROLE[step])]
         fire_transition(session, who, _at(day, 10), reg.case.id, step,
-                        _inputs(session, step, region, day, classification))
+                        step_inputs(session, step, region, day, classification))
     return reg.case
 
 

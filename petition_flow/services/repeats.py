@@ -43,8 +43,8 @@ def find_repeats(session: Session, actor: Actor, form) -> list[RepeatMatch]:
     if not clauses:
         return []
     rows = session.execute(
-        select(Case).join(Party, Party.case_id == Case.id).where(or_(*clauses))
-        .distinct().order_by(Case.received_at.desc()).limit(50)
+        select(Case).where(Case.id.in_(select(Party.case_id).where(or_(*clauses))))
+        .order_by(Case.received_at.desc()).limit(50)
     ).scalars()
     text = f"{form.summary} {form.request} {form.facts_and_reasons}"
     out = []

@@ -1,0 +1,207 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when
+PETITION_FLOW_TEST_DATABASE_URL is set), the Baoji organisation and one user per role per
+pilot county, seeded once per session; every test starts with no cases and no audit log."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import delete, select, text
+
+from petition_flow.clock import CHINA_TZ
+from petition_flow.db import make_engine, make_session_factory
+from petition_flow.migrate import upgrade
+from petition_flow.models import (
+    AuditEntry,
+    AuditHead,
+    CalendarYear,
+    Case,
+    CaseNumber,
+    Clock,
+    Notice,
+    Party,
+    Unit,
+    User,
+)
+from petition_flow.services.actor import SYSTEM, Actor
+from petition_flow.services.audit import AuditBatch
+from petition_flow.services.org import PILOTS, seed_organisation, unit_by_code
+
+TEST_DB_ENV = "PETITION_FLOW_TEST_DATABASE_URL"
+PASSWORD = "test-password-1"
+COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
+                "county_supervisor": "bureau"}
+# Tables a test may write; emptied before each test, children first.
+CASE_TABLES = (AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber, CalendarYear)
+
+
+def at(day: date | str, hour: int = 10, minute: int = 0) -> datetime:
+    """An aware instant at a China local wall-clock time."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return datetime.combine(day, time(hour, minute), CHINA_TZ)
+
+
+def _reset_postgres(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get(TEST_DB_ENV)
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        _reset_postgres(engine)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        seed_organisation(session)
+        _seed_users(session)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+def _seed_users(session) -> None:
+    # A fast hash keeps the suite quick; the real default (scrypt) is tested on its own.
+    from werkzeug.security import generate_password_hash
+
+    fast = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    wanted = [(f"{role}.{c}", role, f"{c}.{unit}") for c in PILOTS
+              for role, unit in COUNTY_ROLES.items()]
+    wanted += [("city_supervisor.baoji", "city_supervisor", "baoji.xinlianban"),
+               ("admin.baoji", "admin", "baoji.bureau")]
+    for username, role, unit_code in wanted:
+        unit = unit_by_code(session, unit_code)
+        session.add(User(username=username, display_name=username, password_hash=fast,
+                         unit_id=unit.id, role=role, active=True, failed_logins=0,
+                         created_at=datetime(2026, 1, 1, tzinfo=CHINA_TZ)))
+    session.flush()
+
+
+@pytest.fixture
+def Session(engine):
+    """Session factory on a database emptied of cases, audit entries and test-made users."""
+    factory = make_session_factory(engine)
+    with factory() as session:
+        for table in CASE_TABLES:
+            session.execute(delete(table))
+        session.execute(delete(User).where(~User.username.contains(".")))
+        session.execute(delete(Unit).where(Unit.code.like("test.%")))
+        session.commit()
+    return factory
+
+
+@pytest.fixture
+def session(Session):
+    with Session() as s:
+        yield s
+
+
+@dataclass
+class World:
+    """Actors and shortcuts for tests: who is who in the seeded organisation."""
+
+    session: object
+
+    def actor(self, role: str, county: str = "meixian") -> Actor:
+        username = "city_supervisor.baoji" if role == "city_supervisor" else (
+            "admin.baoji" if role == "admin" else f"{role}.{county}")
+        user = self.session.execute(select(User).where(User.username == username)).scalar_one()
+        return Actor.of(user)
+
+    def unit(self, code: str) -> int:
+        return unit_by_code(self.session, code).id
+
+    def audit(self, **details) -> None:
+        batch = AuditBatch(SYSTEM, at("2026-01-05"))
+        batch.add("test", **details)
+        batch.flush(self.session)
+        self.session.commit()
+
+
+@pytest.fixture
+def world(session) -> World:
+    return World(session)
+
+
+def days_after(instant: datetime, days: int, hour: int = 10) -> datetime:
+    return at(instant.astimezone(CHINA_TZ).date() + timedelta(days=days), hour)
+
+
+class Cases:
+    """Register petitions and walk them through the workflow with realistic inputs."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.session = world.session
+        self.counter = 0
+
+    def form(self, **overrides) -> dict:
+        from petition_flow.domain.identity import id_check_digit
+
+        self.counter += 1
+        first17 = f"610326198{self.counter % 10}0{self.counter % 9 + 1}1{self.counter % 10}" \
+                  f"{self.counter % 1000:03d}"
+        form = {
+            "channel": "visit", "summary": f"反映第{self.counter}号事项：拖欠工资",
+            "request": "请求督促支付拖欠工资", "facts_and_reasons": "本人在某工地务工，工资未结清。",
+            "petitioners": [{"name": "王建国", "id_number": first17 + id_check_digit(first17),
+                             "phone": "13912345678", "address": "眉县首善街道"}],
+        }
+        form.update(overrides)
+        return form
+
+    def register(self, county: str = "meixian", when: datetime | None = None, **form):
+        from petition_flow.services.petitions import register_petition
+
+        when = when or at("2026-03-02", 9)
+        form.setdefault("received_at", when)
+        result = register_petition(self.session, self.world.actor("reception", county), when,
+                                   self.form(**form))
+        return result.case
+
+    def fire(self, case, trigger: str, inputs: dict | None = None, *, role: str | None = None,
+             county: str = "meixian", when: datetime | None = None, version: int | None = None):
+        from petition_flow.models import Region
+        from petition_flow.services.demo import STEP_ROLE, step_inputs
+        from petition_flow.services.petitions import fire_transition
+
+        when = when or days_after(case.updated_at, 1)
+        if inputs is None:
+            region = self.session.get(Region, case.region_id)
+            inputs = step_inputs(self.session, trigger, region,
+                                 when.astimezone(CHINA_TZ).date(), {})
+        actor = self.world.actor(role or STEP_ROLE.get(trigger, "reception"), county)
+        return fire_transition(self.session, actor, when, case.id, trigger, inputs, version)
+
+    def walk(self, steps: list[str], *, county: str = "meixian",
+             classification: dict | None = None, start: datetime | None = None,
+             gaps: dict[str, int] | None = None):
+        """Register a petition and fire ``steps`` a day (or the demo's gap) apart."""
+        from petition_flow.services.demo import APPEAL6, GAP
+
+        case = self.register(county, start)
+        gaps = {**GAP, **(gaps or {})}
+        for step in steps:
+            when = days_after(case.updated_at, gaps.get(step, 1))
+            inputs = dict(classification or APPEAL6) if step == "classify" else None
+            case = self.fire(case, step, inputs, county=county, when=when)
+        return case
+
+
+@pytest.fixture
+def cases(world) -> Cases:
+    return Cases(world)
