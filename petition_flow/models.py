@@ -170,6 +170,7 @@ class Clock(Base):
     label: Mapped[str] = mapped_column(String(64))
     article: Mapped[str] = mapped_column(String(128))
     unit: Mapped[str] = mapped_column(String(16))  # "calendar" | "workday"
+    duty: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a petitioner's window
     days: Mapped[int] = mapped_column(Integer)
     workflow_version: Mapped[str] = mapped_column(String(16))
     trigger_date: Mapped[date] = mapped_column(Date)

@@ -147,7 +147,7 @@ def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
 
 def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
     allowed = {"label", "days", "unit", "statutory_days", "article", "runs_while", "paused_in",
-               "max_extension_days"}
+               "max_extension_days", "duty"}
     out = {}
     for cid, body in items.items():
         where = f"clocks.{cid}"
@@ -178,6 +178,7 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             unit=str(body.get("unit")), article=str(body.get("article") or ""),
             statutory_days=statutory, runs_while=frozenset(runs), paused_in=frozenset(paused),
             max_extension_days=int(body.get("max_extension_days") or 0),
+            duty=bool(body.get("duty", True)),
         )
     return out
 

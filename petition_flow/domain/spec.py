@@ -44,6 +44,7 @@ class ClockRule:
     paused_in: frozenset[str] = frozenset()
     max_extension_days: int = 0
     basis: str | None = None  # a stricter local rule's name, when it replaced the statutory days
+    duty: bool = True  # an organ's obligation; False for a petitioner's window (复查/复核 request)
 
 
 @dataclass(frozen=True)

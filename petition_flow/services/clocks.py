@@ -36,6 +36,7 @@ def start_clock(case: Case, rule: ClockRule, trigger: date, now: datetime,
     article = rule.article if rule.basis is None else f"{rule.basis}（{rule.article}）"
     clock = Clock(
         rule=rule.id, label=rule.label, article=article, unit=rule.unit, days=rule.days,
+        duty=rule.duty,
         workflow_version=workflow_version, trigger_date=trigger, extension_days=0,
         excluded_days=0, status="running", started_at=now, version=1,
     )

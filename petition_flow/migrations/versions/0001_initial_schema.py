@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-30 01:44:27.709257
+Revises:
+Create Date: 2026-11-30 01:48:13.400520
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=64), nullable=False),
     sa.Column('article', sa.String(length=128), nullable=False),
     sa.Column('unit', sa.String(length=16), nullable=False),
+    sa.Column('duty', sa.Boolean(), nullable=False),
     sa.Column('days', sa.Integer(), nullable=False),
     sa.Column('workflow_version', sa.String(length=16), nullable=False),
     sa.Column('trigger_date', sa.Date(), nullable=False),

@@ -1,0 +1,202 @@
+"""Read side shared by the pages and the API: scoped case lists and per-county figures.
+
+Scope is the same rule as services/actor.py: a county's reception and supervisors see
+their county, units see what they handle or first handled (首办责任制), city supervisors
+see every county. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.registry import DEFAULT_WORKFLOW
+from ..errors import PermissionDenied, ValidationError
+from ..models import Case, Clock, Region
+from .actor import COUNTY_ROLES, UNIT_ROLES, Actor
+
+DUE_SOON_DAYS = 3
+OPEN = Case.closed_at.is_(None)
+
+
+def scope_clause(actor: Actor):
+    if actor.role in ("city_supervisor", "system"):
+        return True
+    if actor.role in COUNTY_ROLES:
+        return Case.region_id == actor.region_id
+    if actor.role in UNIT_ROLES:
+        return or_(Case.responsible_unit_id == actor.unit_id,
+                   Case.first_handler_unit_id == actor.unit_id)
+    raise PermissionDenied("您的角色无权查看信访事项列表。")
+
+
+@dataclass
+class CaseFilters:
+    state: str | None = None
+    step: str | None = None
+    category: str | None = None
+    county: str | None = None  # region code
+    overdue: bool = False
+    due_before: date | None = None
+    open_only: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class CaseRow:
+    id: int
+    case_no: str
+    state: str
+    summary: str
+    region_id: int
+    responsible_unit_id: int | None
+    first_handler_unit_id: int | None
+    received_at: object
+    category: str | None
+    next_due: date | None
+
+
+@dataclass
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    per_page: int
+
+
+def _next_due():
+    return (select(Clock.case_id, func.min(Clock.due_date).label("next_due"))
+            .where(Clock.status == "running", Clock.duty.is_(True))
+            .group_by(Clock.case_id).subquery())
+
+
+def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date,
+               states_of_step: dict[str, list[str]] | None = None) -> CasePage:
+    """Cases the actor may see, most urgent first (nearest running deadline)."""
+    if filters.page < 1 or not 1 <= filters.per_page <= 200:
+        raise ValidationError("分页参数无效。", fields={"page": "页码须≥1，每页1至200条。"})
+    nd = _next_due()
+    stmt = select(Case, nd.c.next_due).outerjoin(nd, nd.c.case_id == Case.id)
+    stmt = stmt.where(scope_clause(actor))
+    if filters.state:
+        stmt = stmt.where(Case.state == filters.state)
+    if filters.step:
+        states = (states_of_step or _states_of_step()).get(filters.step)
+        if states is None:
+            raise ValidationError("步骤无效。", fields={"step": "步骤无效。"})
+        stmt = stmt.where(Case.state.in_(states))
+    if filters.category:
+        stmt = stmt.where(Case.category == filters.category)
+    if filters.county:
+        region = session.execute(select(Region.id).where(Region.code == filters.county)).first()
+        if region is None:
+            raise ValidationError("县（区）无效。", fields={"county": "县（区）无效。"})
+        stmt = stmt.where(Case.region_id == region[0])
+    if filters.open_only:
+        stmt = stmt.where(OPEN)
+    if filters.overdue:
+        stmt = stmt.where(nd.c.next_due < today)
+    if filters.due_before:
+        stmt = stmt.where(nd.c.next_due <= filters.due_before)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    stmt = stmt.order_by(nd.c.next_due.is_(None), nd.c.next_due, Case.id.desc())
+    stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+    rows = [CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
+                    c.first_handler_unit_id, c.received_at, c.category, due)
+            for c, due in session.execute(stmt)]
+    return CasePage(rows, total, filters.page, filters.per_page)
+
+
+def _states_of_step() -> dict[str, list[str]]:
+    from .petitions import all_engines
+
+    spec = all_engines()[DEFAULT_WORKFLOW].spec
+    out: dict[str, list[str]] = {}
+    for state in spec.states.values():
+        out.setdefault(state.step, []).append(state.name)
+    return out
+
+
+@dataclass
+class CountyFigures:
+    region_code: str
+    region_name: str
+    pilot: str | None
+    open_by_step: dict[str, int] = field(default_factory=dict)
+    open_total: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    handled: int = 0  # handling clocks completed
+    handled_on_time: int = 0
+    first_handled: int = 0  # closed cases that had a first handler
+    first_handler_completed: int = 0  # … concluded by that same unit
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.handled_on_time / self.handled if self.handled else None
+
+    @property
+    def first_handler_rate(self) -> float | None:
+        return self.first_handler_completed / self.first_handled if self.first_handled else None
+
+
+def county_figures(session: Session, actor: Actor, today: date) -> list[CountyFigures]:
+    """督办 figures per county in the actor's scope (county supervisors: theirs; city: all)."""
+    if actor.role not in ("county_supervisor", "city_supervisor", "system"):
+        raise PermissionDenied("只有督办人员可以查看统计数据。")
+    regions = select(Region).where(Region.kind == "county")
+    if actor.role == "county_supervisor":
+        regions = regions.where(Region.id == actor.region_id)
+    figures = {r.id: CountyFigures(r.code, r.name, r.pilot)
+               for r in session.execute(regions.order_by(Region.division_code)).scalars()}
+    step_of = {s: step for step, states in _states_of_step().items() for s in states}
+    ids = list(figures)
+    for region_id, state, n in session.execute(
+        select(Case.region_id, Case.state, func.count()).where(OPEN, Case.region_id.in_(ids))
+        .group_by(Case.region_id, Case.state)
+    ):
+        f = figures[region_id]
+        step = step_of.get(state, "?")
+        f.open_by_step[step] = f.open_by_step.get(step, 0) + n
+        f.open_total += n
+    nd = _next_due()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    for region_id, overdue, due_soon in session.execute(
+        select(Case.region_id,
+               func.count().filter(nd.c.next_due < today),
+               func.count().filter(and_(nd.c.next_due >= today, nd.c.next_due <= soon)))
+        .join(nd, nd.c.case_id == Case.id).where(Case.region_id.in_(ids))
+        .group_by(Case.region_id)
+    ):
+        figures[region_id].overdue, figures[region_id].due_soon = overdue, due_soon
+    _completion(session, figures, ids)
+    return list(figures.values())
+
+
+def _completion(session: Session, figures: dict[int, CountyFigures], ids: list[int]) -> None:
+    done = (select(Case.region_id, Clock.stopped_at, Clock.due_date)
+            .join(Clock, Clock.case_id == Case.id)
+            .where(Case.region_id.in_(ids), Clock.rule.in_(("handling", "simple_handling")),
+                   Clock.status == "stopped", Case.state.notin_(_HANDLING_STATES)))
+    for region_id, stopped_at, due in session.execute(done):
+        f = figures[region_id]
+        f.handled += 1
+        from ..clock import local_date
+
+        f.handled_on_time += local_date(stopped_at) <= due
+    for region_id, total, same in session.execute(
+        select(Case.region_id, func.count(),
+               func.count().filter(Case.responsible_unit_id == Case.first_handler_unit_id))
+        .where(Case.region_id.in_(ids), Case.first_handler_unit_id.is_not(None),
+               Case.closed_at.is_not(None))
+        .group_by(Case.region_id)
+    ):
+        figures[region_id].first_handled, figures[region_id].first_handler_completed = total, same
+
+
+_HANDLING_STATES = ("under_handling", "hearing", "mediation", "extension_requested",
+                    "simple_handling")
