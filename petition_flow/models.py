@@ -179,6 +179,10 @@ class Clock(Base):
     paused_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # running | paused | stopped
     due_date: Mapped[date] = mapped_column(Date)
+    # 红黄蓝: the days this clock turns blue, yellow and red (recomputed with the due date).
+    blue_on: Mapped[date | None] = mapped_column(Date)
+    yellow_on: Mapped[date | None] = mapped_column(Date)
+    red_on: Mapped[date | None] = mapped_column(Date)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     calendar_version: Mapped[str] = mapped_column(String(128))
     explanation: Mapped[str] = mapped_column(Text)

@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import WorkflowError
 from .guards import ACTIONS, CATEGORIES, CONDITIONS
+from .levels import LEVEL_LABELS, LEVELS, WarningLevel
 from .spec import (
     INPUT_TYPES,
     ROLES,
@@ -35,7 +36,7 @@ from .spec import (
 )
 
 TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
-            "on_register", "triggers", "transitions"}
+            "on_register", "triggers", "transitions", "warning_levels"}
 
 
 class _Errors:
@@ -107,6 +108,7 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
     reg_start = tuple(_clock_start(s, f"on_register.start[{i}]", clocks, None, errors)
                       for i, s in enumerate(reg.get("start") or []))
     reg_notices = _notice_refs(reg.get("notices") or [], "on_register.notices", notices, errors)
+    levels = _warning_levels(doc.get("warning_levels") or {}, errors)
     used = {t.trigger for t in transitions}
     for name in triggers:
         if name not in used:
@@ -115,8 +117,32 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
         name=str(doc.get("name") or ""), title=str(doc.get("title") or ""), version=version,
         source=filename, initial=str(initial), steps=steps, states=states, clocks=clocks,
         notices=notices, triggers=triggers, transitions=transitions, local_limits=local,
-        register_start=reg_start, register_notices=reg_notices,
+        register_start=reg_start, register_notices=reg_notices, warning_levels=levels,
     )
+
+
+def _warning_levels(items: dict, errors: _Errors) -> dict[str, WarningLevel]:
+    out = {}
+    for level, body in items.items():
+        where = f"warning_levels.{level}"
+        if level not in LEVELS:
+            errors.add(where, "预警级别只能是 blue、yellow、red。")
+            continue
+        body = body or {}
+        _unknown_keys(body, {"label", "notify", "remaining_fraction", "workdays_left"},
+                      where + ".", errors)
+        notify = tuple(body.get("notify") or ())
+        for role in notify:
+            if role not in ROLES or role == "petitioner":
+                errors.add(where + ".notify", f"未知角色“{role}”。")
+        fraction, workdays = body.get("remaining_fraction"), body.get("workdays_left")
+        if level == "blue" and not (isinstance(fraction, int | float) and 0 < fraction < 1):
+            errors.add(where + ".remaining_fraction", "应为0到1之间的小数，如 0.34。")
+        if level == "yellow" and not (isinstance(workdays, int) and workdays >= 1):
+            errors.add(where + ".workdays_left", "应为正整数（剩余工作日数）。")
+        out[level] = WarningLevel(level, str(body.get("label") or LEVEL_LABELS[level]), notify,
+                                  fraction, workdays)
+    return out
 
 
 def _steps(items: list, errors: _Errors) -> tuple[StepSpec, ...]:

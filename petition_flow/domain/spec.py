@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .levels import WarningLevel
+
 ROLES = (
     "reception", "handler", "unit_leader", "county_supervisor", "city_supervisor", "admin",
     "petitioner",
@@ -119,6 +121,8 @@ class LocalLimit:
 
 @dataclass(frozen=True)
 class WorkflowSpec:
+    """A validated workflow. ``warning_levels`` apply to every duty clock."""
+
     name: str
     title: str
     version: str  # first 12 hex of the file's SHA-256
@@ -133,6 +137,7 @@ class WorkflowSpec:
     local_limits: dict[str, dict[str, LocalLimit]] = field(default_factory=dict)
     register_start: tuple[ClockStart, ...] = ()
     register_notices: tuple[str, ...] = ()
+    warning_levels: dict[str, WarningLevel] = field(default_factory=dict)
 
     def clock_for(self, clock_id: str, region_code: str | None) -> ClockRule:
         """The clock rule as it applies in a county: a stricter local limit replaces the days."""

@@ -53,6 +53,14 @@ def _shipped_cached() -> tuple[YearOverride, ...]:
     return shipped_overrides()
 
 
+def _levels_for(session: Session, clock: Clock):
+    from ..models import Case
+    from .petitions import all_engines
+
+    workflow = session.get(Case, clock.case_id).workflow
+    return all_engines()[workflow].spec.warning_levels
+
+
 def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
                     filename: str) -> tuple[YearOverride, int]:
     """Store a year file and recompute affected open deadlines; returns (year, recomputed)."""
@@ -83,7 +91,8 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
         ).scalars()
         recomputed = 0
         for clock in clocks:
-            if recompute_clock(clock, calendar, audit, reason="calendar_imported"):
+            levels = _levels_for(session, clock)
+            if recompute_clock(clock, calendar, audit, "calendar_imported", levels):
                 recomputed += 1
         audit.flush(session)
         session.commit()

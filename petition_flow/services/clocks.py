@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..domain.deadlines import compute_due
+from ..domain.levels import LevelDates, WarningLevel, level_dates, level_on
 from ..domain.spec import ClockRule, WorkflowSpec
 from ..domain.workcalendar import WorkCalendar
 from ..models import Case, Clock
@@ -28,7 +29,8 @@ def _due(clock: Clock, calendar: WorkCalendar):
 
 
 def start_clock(case: Case, rule: ClockRule, trigger: date, now: datetime,
-                calendar: WorkCalendar, workflow_version: str, audit: AuditBatch) -> Clock:
+                calendar: WorkCalendar, workflow_version: str, audit: AuditBatch,
+                levels: dict[str, WarningLevel]) -> Clock:
     """Start ``rule`` on ``case``; a clock of the same rule still running is superseded."""
     for old in case.clocks:
         if old.rule == rule.id and old.status != "stopped":
@@ -40,7 +42,7 @@ def start_clock(case: Case, rule: ClockRule, trigger: date, now: datetime,
         workflow_version=workflow_version, trigger_date=trigger, extension_days=0,
         excluded_days=0, status="running", started_at=now, version=1,
     )
-    _apply(clock, _due(clock, calendar))
+    _apply(clock, _due(clock, calendar), calendar, levels)
     case.clocks.append(clock)
     audit.add("deadline_set", case_id=case.id, clock=rule.id, label=rule.label,
               article=article, trigger_date=trigger, days=rule.days, unit=rule.unit,
@@ -49,13 +51,25 @@ def start_clock(case: Case, rule: ClockRule, trigger: date, now: datetime,
     return clock
 
 
-def _apply(clock: Clock, due) -> None:
+def _apply(clock: Clock, due, calendar: WorkCalendar, levels) -> None:
     clock.due_date, clock.provisional = due.due_date, due.provisional
     clock.explanation, clock.calendar_version = due.explanation, due.calendar_version
+    if clock.duty and levels:
+        dates = level_dates(clock.trigger_date, due.due_date, levels, calendar)
+        clock.blue_on, clock.yellow_on, clock.red_on = dates.blue_on, dates.yellow_on, dates.red_on
+    else:
+        clock.blue_on = clock.yellow_on = clock.red_on = None
+
+
+def clock_level(clock: Clock, today: date) -> str | None:
+    """The warning colour of a clock today: None, "blue", "yellow" or "red"."""
+    if clock.status != "running" or clock.red_on is None:
+        return None
+    return level_on(today, LevelDates(clock.blue_on, clock.yellow_on, clock.red_on))
 
 
 def recompute_clock(clock: Clock, calendar: WorkCalendar, audit: AuditBatch,
-                    reason: str) -> bool:
+                    reason: str, levels: dict[str, WarningLevel]) -> bool:
     """Recompute from the stored inputs; audit and bump the version if anything changed."""
     due = _due(clock, calendar)
     if (due.due_date, due.provisional, due.explanation) == (
@@ -65,7 +79,7 @@ def recompute_clock(clock: Clock, calendar: WorkCalendar, audit: AuditBatch,
             clock.calendar_version = due.calendar_version
         return False
     old = clock.due_date
-    _apply(clock, due)
+    _apply(clock, due, calendar, levels)
     clock.version += 1
     audit.add("deadline_recomputed", case_id=clock.case_id, clock=clock.rule,
               reason=reason, old_due_date=old, due_date=clock.due_date,
@@ -96,18 +110,19 @@ def sync_with_state(case: Case, spec: WorkflowSpec, today: date, now: datetime,
             # Both the first and the last day of a hearing are hearing days.
             clock.excluded_days += (today - clock.paused_on).days + 1
             clock.status, clock.paused_on = "running", None
-            recompute_clock(clock, calendar, audit, reason="resumed")
+            recompute_clock(clock, calendar, audit, "resumed", spec.warning_levels)
 
 
 def extend_clock(case: Case, clock_id: str, days: int, rule: ClockRule,
-                 calendar: WorkCalendar, audit: AuditBatch) -> Clock:
+                 calendar: WorkCalendar, audit: AuditBatch,
+                 levels: dict[str, WarningLevel]) -> Clock:
     clock = open_clock(case, clock_id)
     if clock is None:
         raise ValueError(f"clock {clock_id} is not running")
     if clock.extension_days + days > rule.max_extension_days:
         raise ValueError("extension beyond the cap")
     clock.extension_days += days
-    recompute_clock(clock, calendar, audit, reason="extended")
+    recompute_clock(clock, calendar, audit, "extended", levels)
     return clock
 
 

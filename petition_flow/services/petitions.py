@@ -171,7 +171,7 @@ def _create_case(session: Session, actor: Actor, now: datetime,
     for start in spec.register_start:
         trigger = local_date(case.received_at) if start.from_ == "received" else today
         start_clock(case, spec.clock_for(start.clock, region.code), trigger, now, calendar,
-                    spec.version, audit)
+                    spec.version, audit, spec.warning_levels)
     _issue(session, case, spec.register_notices, actor, now, {}, audit)
     audit.flush(session)
     return case
@@ -243,14 +243,14 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
         origin = {"event": today, "received": local_date(case.received_at)}.get(start.from_)
         origin = origin or inputs[start.from_]
         start_clock(case, spec.clock_for(start.clock, region_code), origin, now, calendar,
-                    spec.version, audit)
+                    spec.version, audit, spec.warning_levels)
     notice_data = _notice_data(session, case, decision, inputs)
     ext = decision.transition.extend
     if ext is not None:
         src, _, name = ext.days_from.partition(".")
         days = int(case.data[src][name])
         clock = extend_clock(case, ext.clock, days, spec.clock_for(ext.clock, region_code),
-                             calendar, audit)
+                             calendar, audit, spec.warning_levels)
         notice_data.update(days=days, reason=case.data[src].get("reason"),
                            new_due_date=clock.due_date)
     if spec.states[after].final or after == "concluded":

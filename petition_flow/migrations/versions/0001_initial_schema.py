@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 01:48:13.400520
+Create Date: 2026-11-30 01:49:05.093841
 """
 
 from __future__ import annotations
@@ -172,6 +172,9 @@ def upgrade() -> None:
     sa.Column('paused_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('blue_on', sa.Date(), nullable=True),
+    sa.Column('yellow_on', sa.Date(), nullable=True),
+    sa.Column('red_on', sa.Date(), nullable=True),
     sa.Column('provisional', sa.Boolean(), nullable=False),
     sa.Column('calendar_version', sa.String(length=128), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
