@@ -218,3 +218,7 @@ def audit_verify() -> None:
     else:
         click.echo(f"审计链校验失败：{result.message}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -137,8 +137,10 @@ def world(session) -> World:
     return World(session)
 
 
-def days_after(instant: datetime, days: int, hour: int = 10) -> datetime:
-    return at(instant.astimezone(CHINA_TZ).date() + timedelta(days=days), hour)
+def days_after(instant: datetime | date, days: int, hour: int = 10) -> datetime:
+    """China-local ``hour`` o'clock, ``days`` calendar days after an instant or a date."""
+    day = instant.astimezone(CHINA_TZ).date() if isinstance(instant, datetime) else instant
+    return at(day + timedelta(days=days), hour)
 
 
 class Cases:

@@ -48,21 +48,24 @@ class WorkflowEngine:
             )
 
     # -- questions -------------------------------------------------------------------------
-    def first_failing(self, view: CaseView, t: TransitionSpec) -> str | None:
+    def first_failing(self, view: CaseView, t: TransitionSpec,
+                      skip: frozenset[str] = frozenset()) -> str | None:
         for call in t.conditions:
+            if call.name in skip:
+                continue
             guard = CONDITIONS[call.name]
             if not guard.check(view, call.arg):
                 return guard.message(view, call.arg)
         return None
 
     def available(self, view: CaseView, role: str) -> list[TriggerSpec]:
-        """Triggers this role could fire now (conditions that depend on inputs are not judged)."""
+        """Triggers this role could fire now; conditions on inputs not yet given are deferred."""
         seen: dict[str, TriggerSpec] = {}
         for t in self.spec.transitions_from(view.state):
             trigger = self.spec.triggers[t.trigger]
             if role not in trigger.roles or t.trigger in seen:
                 continue
-            if self.first_failing(view, t) is None or _needs_inputs(t):
+            if self.first_failing(view, t, skip=INPUT_GUARDS) is None:
                 seen[t.trigger] = trigger
         return list(seen.values())
 
@@ -108,8 +111,8 @@ class WorkflowEngine:
         return view.state
 
 
-def _needs_inputs(t: TransitionSpec) -> bool:
-    return any(c.name == "extension_within_cap" for c in t.conditions)
+# Guards that judge the inputs of the action itself; unknown until the user fills the form.
+INPUT_GUARDS = frozenset({"extension_within_cap"})
 
 
 def validate_inputs(trigger: TriggerSpec, raw: dict, today: date) -> dict[str, Any]:

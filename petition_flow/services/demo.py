@@ -111,6 +111,10 @@ STEP_ROLE = {
     "decide_review": "county_supervisor", "request_recheck": "reception",
     "start_recheck_hearing": "city_supervisor", "decide_recheck": "city_supervisor",
     "finalize": "reception", "close_as_repeat": "reception", "refuse_repeat": "reception",
+    "assign": "reception", "approve_return": "reception", "reject_objection": "reception",
+    "reply_simple": "reception", "hand_over": "unit_leader", "end_hearing": "handler",
+    "mediation_failed": "handler", "refuse_extension": "unit_leader", "follow_up": "handler",
+    "close_unevaluated": "handler", "end_recheck_hearing": "city_supervisor",
 }
 # Days after registration at which each step happens (windows need real gaps).
 GAP = {"deliver": 2, "request_review": 5, "decide_review": 20, "request_recheck": 5,
@@ -195,9 +199,13 @@ def step_inputs(session, step: str, region: Region, day: date, classification) -
     """Realistic inputs for ``step`` (also used by the tests to walk cases)."""
     if step == "classify":
         return dict(classification)
-    if step == "transfer":
-        return {"unit": unit_by_code(session, f"{region.code}.hrss").id}
-    if step in ("reply", "decide_review", "decide_recheck"):
+    if step in ("transfer", "assign"):
+        due = {"assigned_due": (day + timedelta(days=20)).isoformat()} if step == "assign" else {}
+        return {"unit": unit_by_code(session, f"{region.code}.hrss").id, **due}
+    if step == "hand_over":
+        return {"unit": unit_by_code(session, f"{region.code}.housing").id,
+                "reason": "经核实，该事项主要涉及住房和城乡建设部门职责。"}
+    if step in ("reply", "reply_simple", "decide_review", "decide_recheck"):
         extra = {"served_on": day.isoformat()} if step == "decide_review" else {}
         return {**REPLY, **extra}
     return {
@@ -215,6 +223,15 @@ def step_inputs(session, step: str, region: Region, day: date, classification) -
         "evaluate": {"rating": "satisfied", "comment": "办理及时。"},
         "request_review": {"reason": "对处理意见不服。"},
         "request_recheck": {"reason": "对复查意见仍不服。"},
+        "end_hearing": {"record": "听证会听取了双方意见。"},
+        "end_recheck_hearing": {"record": "复核听证会听取了信访人和原办理单位意见。"},
+        "mediation_failed": {"reason": "双方对金额分歧较大，调解未成。"},
+        "refuse_extension": {"reason": "现有材料足以作出处理意见。"},
+        "follow_up": {"record": "电话回访，信访人表示理解。"},
+        "close_unevaluated": {"reason": "信访人未在评价期内评价。"},
+        "reject_objection": {"reason": "经审查，该事项属于贵单位职权范围。"},
+        "close_as_repeat": {"reason": "同一事项仍在办理期限内（第十九条第三款）。"},
+        "refuse_repeat": {"reason": "同一诉求、同一事实和理由已经复核终结（第三十六条第三款）。"},
     }.get(step, {})
 
 
