@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from transitions import Machine
@@ -175,6 +175,8 @@ def _coerce(spec: InputSpec, value: Any, today: date) -> Any:
         return number
     if spec.type == "date":
         try:
+            if isinstance(value, datetime):
+                value = value.date()
             day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             raise ValueError(f"“{spec.label}”应为日期，格式如 2026-10-09。") from None

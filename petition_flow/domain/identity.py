@@ -42,11 +42,15 @@ def phone_error(value: str) -> str | None:
 
 
 def mask_id_number(value: str | None) -> str:
-    return "" if not value else value[:3] + "*" * 11 + value[-4:]
+    if not value:
+        return ""
+    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 11 else "*" * len(value)
 
 
 def mask_phone(value: str | None) -> str:
-    return "" if not value else value[:3] + "****" + value[-4:]
+    if not value:
+        return ""
+    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 10 else "*" * len(value)
 
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)

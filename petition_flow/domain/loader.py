@@ -39,6 +39,29 @@ TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limi
             "on_register", "triggers", "transitions", "warning_levels"}
 
 
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML that refuses a key given twice in one mapping (the last would silently win)."""
+
+
+def _no_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None, None, f"第{line}行：键“{key}”重复出现", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class _Errors:
     def __init__(self, filename: str):
         self.filename = filename
@@ -61,7 +84,7 @@ def load_workflow_file(path: Path, templates_dir: Path | None = None) -> Workflo
 def load_workflow_text(text: str, filename: str, templates_dir: Path | None = None) -> WorkflowSpec:
     errors = _Errors(filename)
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise WorkflowError(f"{filename}: YAML 语法错误：{exc}") from None
     if not isinstance(doc, dict):
@@ -136,9 +159,10 @@ def _warning_levels(items: dict, errors: _Errors) -> dict[str, WarningLevel]:
             if role not in ROLES or role == "petitioner":
                 errors.add(where + ".notify", f"未知角色“{role}”。")
         fraction, workdays = body.get("remaining_fraction"), body.get("workdays_left")
-        if level == "blue" and not (isinstance(fraction, int | float) and 0 < fraction < 1):
+        if level == "blue" and not (isinstance(fraction, int | float)
+                                    and not isinstance(fraction, bool) and 0 < fraction < 1):
             errors.add(where + ".remaining_fraction", "应为0到1之间的小数，如 0.34。")
-        if level == "yellow" and not (isinstance(workdays, int) and workdays >= 1):
+        if level == "yellow" and not (_is_int(workdays) and workdays >= 1):
             errors.add(where + ".workdays_left", "应为正整数（剩余工作日数）。")
         out[level] = WarningLevel(level, str(body.get("label") or LEVEL_LABELS[level]), notify,
                                   fraction, workdays)
@@ -182,10 +206,10 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             continue
         _unknown_keys(body, allowed, where + ".", errors)
         days, statutory = body.get("days"), body.get("statutory_days")
-        if not isinstance(days, int) or days < 1:
+        if not _is_int(days) or days < 1:
             errors.add(where + ".days", "应为正整数。")
             days = 1
-        if statutory is not None and (not isinstance(statutory, int) or days > statutory):
+        if statutory is not None and (not _is_int(statutory) or days > statutory):
             errors.add(where + ".days", f"{days}日宽于法定期限{statutory}日。")
         if body.get("unit") not in ("calendar", "workday"):
             errors.add(where + ".unit", "应为 calendar（自然日）或 workday（工作日）。")
@@ -193,8 +217,9 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".article", "每个期限都须注明依据（条款）。")
         runs = set(body.get("runs_while") or [])
         paused = set(body.get("paused_in") or [])
-        for s in sorted((runs | paused) - set(states)):
-            errors.add(where + ".runs_while", f"未知状态“{s}”。")
+        for key, names in (("runs_while", runs), ("paused_in", paused)):
+            for s in sorted(names - set(states)):
+                errors.add(f"{where}.{key}", f"未知状态“{s}”。")
         if not runs:
             errors.add(where + ".runs_while", "须列出计时所在的状态。")
         if not paused <= runs:
@@ -211,16 +236,28 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
 
 def _local_limits(items: dict, clocks, errors: _Errors) -> dict[str, dict[str, LocalLimit]]:
     out: dict[str, dict[str, LocalLimit]] = {}
+    if not isinstance(items, dict):
+        errors.add("local_limits", "应为映射（县区代码: 期限）。")
+        return out
     for region, limits in items.items():
-        for cid, body in (limits or {}).items():
+        if not isinstance(limits, dict):
+            errors.add(f"local_limits.{region}", "应为映射（期限: 天数与依据）。")
+            continue
+        for cid, body in limits.items():
             where = f"local_limits.{region}.{cid}"
             if cid not in clocks:
                 errors.add(where, f"未知期限“{cid}”。")
                 continue
-            days = (body or {}).get("days")
+            if not isinstance(body, dict):
+                errors.add(where, "应写作 {days: 天数, basis: 地方规定}。")
+                continue
+            days = body.get("days")
             rule = clocks[cid]
+            if not rule.duty:
+                errors.add(where, "这是信访人的申请期限，地方规定不得缩短。")
+                continue
             ceiling = rule.statutory_days if rule.statutory_days is not None else rule.days
-            if not isinstance(days, int) or days < 1:
+            if not _is_int(days) or days < 1:
                 errors.add(where + ".days", "应为正整数。")
             elif days > ceiling:
                 errors.add(where + ".days", f"地方期限{days}日宽于法定期限{ceiling}日。")
@@ -315,8 +352,11 @@ def _guard(text: Any, where: str, clocks, errors: _Errors) -> GuardCall:
 
 
 def _clock_start(item, where, clocks, trigger: TriggerSpec | None, errors) -> ClockStart:
-    if not isinstance(item, dict) or item.get("clock") not in clocks:
-        errors.add(where, f"未知期限“{(item or {}).get('clock')}”。")
+    if not isinstance(item, dict):
+        errors.add(where, "应写作 {clock: 期限, from: 起算点}。")
+        return ClockStart("")
+    if item.get("clock") not in clocks:
+        errors.add(where, f"未知期限“{item.get('clock')}”。")
         return ClockStart("")
     origin = str(item.get("from", "event"))
     date_inputs = {i.name for i in trigger.inputs if i.type == "date"} if trigger else set()
@@ -353,7 +393,9 @@ def _transition(i, body, states, clocks, notices, triggers, errors) -> Transitio
     start = tuple(_clock_start(s, f"{where}.start[{j}]", clocks, trigger, errors)
                   for j, s in enumerate(body.get("start") or []))
     extend = None
-    if body.get("extend"):
+    if body.get("extend") and not isinstance(body["extend"], dict):
+        errors.add(where + ".extend", "应写作 {clock: 期限, days_from: 触发器.输入}。")
+    elif body.get("extend"):
         ext = body["extend"]
         if ext.get("clock") not in clocks or not clocks[ext["clock"]].max_extension_days:
             errors.add(where + ".extend.clock", f"期限“{ext.get('clock')}”不存在或不允许延长。")

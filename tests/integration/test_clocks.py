@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import at, days_after
 from sqlalchemy import select
 
-from conftest import at, days_after
 from petition_flow.errors import TransitionNotAllowed, ValidationError
 from petition_flow.models import AuditEntry, Clock, Notice
 from petition_flow.services.actor import SYSTEM

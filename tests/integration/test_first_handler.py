@@ -4,9 +4,9 @@ once; later hand-overs move the work, never the accountability."""
 from __future__ import annotations
 
 import pytest
+from conftest import days_after
 from sqlalchemy import select
 
-from conftest import days_after
 from petition_flow.errors import PermissionDenied, ValidationError
 from petition_flow.models import AuditEntry
 from petition_flow.services.queries import CaseFilters, list_cases

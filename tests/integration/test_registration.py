@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import at
 from sqlalchemy import select, text
 
-from conftest import at
 from petition_flow.errors import PermissionDenied, ValidationError
 from petition_flow.models import Notice
 from petition_flow.services.petitions import register_petition

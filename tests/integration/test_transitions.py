@@ -4,9 +4,9 @@ forbidden attempt is refused with a Chinese reason that changes nothing."""
 from __future__ import annotations
 
 import pytest
+from conftest import days_after
 from sqlalchemy import func, select
 
-from conftest import days_after
 from petition_flow.domain.registry import DEFAULT_WORKFLOW
 from petition_flow.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from petition_flow.models import AuditEntry, Case, Notice

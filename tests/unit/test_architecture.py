@@ -1,0 +1,166 @@
+"""The rules of the house (architecture.md §3), checked on the source: dependencies point down,
+only clock.py reads the wall clock, and every action a workflow may name is implemented."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from petition_flow.domain.guards import ACTIONS
+from petition_flow.services.actions import ACTION_IMPLEMENTATIONS
+
+PACKAGE = Path(__file__).resolve().parents[2] / "petition_flow"
+WALL_CLOCK_READS = ("datetime.now", "datetime.utcnow", "datetime.today", "date.today",
+                    "time.time")
+WEB_FRAMEWORK = ("flask", "werkzeug")
+DATABASE = ("sqlalchemy",)
+
+
+def modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(PACKAGE.parent).as_posix()
+
+
+@cache
+def parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Top-level names of the absolute imports in a module (``flask_login`` stays as is)."""
+    roots = set()
+    for node in ast.walk(parse(path)):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def is_forbidden(root: str, forbidden: tuple[str, ...]) -> bool:
+    return any(root == name or root.startswith(f"{name}_") for name in forbidden)
+
+
+def wall_clock_reads(path: Path) -> list[tuple[int, str]]:
+    """(line, dotted name) of ``datetime.now()``-style calls, import aliases resolved."""
+    tree = parse(path)
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases |= {a.asname or a.name: a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            aliases |= {a.asname or a.name: f"{node.module}.{a.name}" for a in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        parts, target = [], node.func
+        while isinstance(target, ast.Attribute):
+            parts.insert(0, target.attr)
+            target = target.value
+        if not isinstance(target, ast.Name):
+            continue
+        dotted = ".".join([aliases.get(target.id, target.id), *parts])
+        if any(dotted == read or dotted.endswith(f".{read}") for read in WALL_CLOCK_READS):
+            found.append((node.lineno, dotted))
+    return sorted(found)
+
+
+# --- dependencies point down ----------------------------------------------------------------
+
+@pytest.mark.parametrize("path", modules("domain"), ids=relative)
+def test_a_domain_module_imports_neither_the_web_framework_nor_the_database(path):
+    bad = {r for r in imported_roots(path) if is_forbidden(r, WEB_FRAMEWORK + DATABASE)}
+
+    assert not bad, f"{relative(path)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", modules("services"), ids=relative)
+def test_a_service_module_does_not_import_flask(path):
+    bad = {r for r in imported_roots(path) if is_forbidden(r, ("flask",))}
+
+    assert not bad, f"{relative(path)} imports {sorted(bad)}"
+
+
+_PROBE = """
+import importlib, json, pkgutil, sys
+seen = {}
+import petition_flow
+seen["petition_flow"] = sorted(sys.modules)
+import petition_flow.domain as domain
+for info in pkgutil.iter_modules(domain.__path__, "petition_flow.domain."):
+    importlib.import_module(info.name)
+seen["domain"] = sorted(sys.modules)
+print(json.dumps(seen))
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded_after() -> dict[str, list[str]]:
+    """Modules loaded in a fresh interpreter after ``import petition_flow``, and after importing
+    every domain module as well (which would reveal a domain module reaching sqlalchemy
+    through ``..models`` or ``..db``)."""
+    result = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                            cwd=PACKAGE.parent, check=True, timeout=60)
+    return json.loads(result.stdout)
+
+
+def _framework_modules(names: list[str], forbidden: tuple[str, ...]) -> list[str]:
+    return [n for n in names if is_forbidden(n.split(".")[0], forbidden)]
+
+
+def test_importing_the_package_does_not_import_flask(loaded_after):
+    assert _framework_modules(loaded_after["petition_flow"], WEB_FRAMEWORK + DATABASE) == []
+
+
+def test_importing_every_domain_module_pulls_in_no_flask_and_no_sqlalchemy(loaded_after):
+    assert {"petition_flow.domain.engine", "petition_flow.domain.loader"} <= set(
+        loaded_after["domain"]
+    )
+    assert _framework_modules(loaded_after["domain"], WEB_FRAMEWORK + DATABASE) == []
+
+
+# --- time is data ---------------------------------------------------------------------------
+
+def test_no_module_but_clock_py_reads_the_wall_clock():
+    reads = [f"{relative(path)}:{line} {name}()" for path in sorted(PACKAGE.rglob("*.py"))
+             if path != PACKAGE / "clock.py" for line, name in wall_clock_reads(path)]
+
+    assert reads == []
+
+
+def test_the_wall_clock_check_does_find_the_read_in_clock_py():
+    assert [name for _, name in wall_clock_reads(PACKAGE / "clock.py")] == [
+        "datetime.datetime.now"
+    ]
+
+
+def test_the_wall_clock_check_sees_through_import_aliases(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import time\nfrom datetime import date as d, datetime as dt\nimport datetime\n"
+        "a = dt.utcnow()\nb = d.today()\nc = time.time()\ne = datetime.datetime.now()\n"
+        "f = clock.now()\n",
+        encoding="utf-8",
+    )
+
+    assert wall_clock_reads(sample) == [
+        (4, "datetime.datetime.utcnow"), (5, "datetime.date.today"), (6, "time.time"),
+        (7, "datetime.datetime.now"),
+    ]
+
+
+# --- actions --------------------------------------------------------------------------------
+
+def test_every_action_a_workflow_may_name_is_implemented_and_nothing_else_is():
+    assert set(ACTION_IMPLEMENTATIONS) == set(ACTIONS)
+    assert all(callable(f) for f in ACTION_IMPLEMENTATIONS.values())
