@@ -49,6 +49,7 @@ def main() -> None:
 @main.command("init", help="创建实例目录与数据库，执行迁移，写入宝鸡市组织机构；--demo 另加演示账号和案例。")
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
+    from .db import begin_write
     from .migrate import upgrade
     from .services.demo import DEMO_PASSWORD, seed_demo
     from .services.org import seed_organisation
@@ -58,6 +59,7 @@ def init_cmd(demo: bool) -> None:
     db = Database()
     upgrade(db.engine)
     with db.Session() as session:
+        begin_write(session)
         added = seed_organisation(session)
         session.commit()
     click.echo(f"实例目录：{instance}")

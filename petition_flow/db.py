@@ -1,11 +1,14 @@
 """Engine and session factory.
 
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so a
-committed registration survives a power cut, with foreign keys on, and every
-transaction begins IMMEDIATE: a use case reads the audit chain head and then
-writes, and a deferred transaction could not upgrade to a write lock once
-another writer committed (SQLITE_BUSY_SNAPSHOT). PostgreSQL serialises the
-chain with a row lock instead (see services/audit.py).
+committed registration survives a power cut, with foreign keys on.
+
+A use case that writes starts its transaction with ``begin_write(session)``: on
+SQLite that is BEGIN IMMEDIATE, taking the write lock before it reads, because a
+deferred transaction that has read cannot upgrade to a write lock once another
+writer has committed (SQLITE_BUSY_SNAPSHOT). Reads stay deferred, so a page or a
+session left open never blocks writers. PostgreSQL needs no such flag; the audit
+chain and case rows are serialised with row locks there (services/audit.py).
 """
 
 from __future__ import annotations
@@ -39,7 +42,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "petition_flow_write"
+
+
+def begin_write(session: Session) -> None:
+    """Start a write transaction: end any read in progress, then BEGIN IMMEDIATE on SQLite."""
+    if session.in_transaction():
+        session.commit()  # a read-only transaction; expire_on_commit is off, objects stay usable
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

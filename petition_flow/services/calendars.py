@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..db import begin_write
 from ..domain.workcalendar import WorkCalendar, YearOverride, parse_override
 from ..models import CalendarYear, Clock
 from ..paths import workflows_dir
@@ -67,6 +68,7 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
     require_role(actor, "admin", "system")
     override = parse_override(text, filename)
     audit = AuditBatch(actor, now)
+    begin_write(session)
     try:
         row = session.get(CalendarYear, override.year)
         if row is None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
+from ..db import begin_write
 from ..domain.identity import id_check_digit
 from ..domain.spec import ROLE_LABELS
 from ..models import Case, Region, User
@@ -158,6 +159,7 @@ def seed_demo(session: Session, now: datetime) -> DemoSummary:
 
 
 def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Actor]:
+    begin_write(session)
     audit = AuditBatch(SYSTEM, now)
     actors = {}
     wanted = [(f"{role}.{county}", role, f"{county}.{unit}")

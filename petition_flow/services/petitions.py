@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import local_date
+from ..db import begin_write
 from ..domain.engine import WorkflowEngine
 from ..domain.guards import CATEGORIES, CaseView, ClockView
 from ..domain.registry import DEFAULT_WORKFLOW, engines
@@ -127,6 +128,7 @@ def register_petition(session: Session, actor: Actor, now: datetime,
                       form: dict[str, Any]) -> Registered:
     """登记: record a petition, start its clocks, issue the 两告知; look for repeats first."""
     require_role(actor, "reception")
+    begin_write(session)
     try:
         clean = validate_registration(form, now)
         matches = find_repeats(session, actor, clean)
@@ -191,6 +193,7 @@ def fire_transition(session: Session, actor: Actor, now: datetime, case_id: int,
                     inputs: dict[str, Any] | None = None,
                     expected_version: int | None = None) -> Case:
     """Fire ``trigger`` on a case for ``actor`` at ``now``; one transaction, all or nothing."""
+    begin_write(session)
     try:
         case = load_case(session, case_id, for_update=True)
         if actor.role == "petitioner":

@@ -164,3 +164,12 @@ def test_the_wall_clock_check_sees_through_import_aliases(tmp_path):
 def test_every_action_a_workflow_may_name_is_implemented_and_nothing_else_is():
     assert set(ACTION_IMPLEMENTATIONS) == set(ACTIONS)
     assert all(callable(f) for f in ACTION_IMPLEMENTATIONS.values())
+
+
+def test_every_service_module_that_commits_starts_its_transactions_as_a_writer():
+    """On SQLite a writer must take the lock before it reads (db.begin_write)."""
+    services = Path(__file__).resolve().parents[2] / "petition_flow" / "services"
+    for path in sorted(services.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if "session.commit()" in source:
+            assert "begin_write(" in source, f"{path.name} commits without begin_write"
