@@ -41,6 +41,7 @@ class CaseFilters:
     county: str | None = None  # region code
     overdue: bool = False
     due_before: date | None = None
+    due_after: date | None = None  # with due_before: the "due soon" window of the dashboards
     open_only: bool = False
     page: int = 1
     per_page: int = 50
@@ -102,6 +103,8 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
         stmt = stmt.where(nd.c.next_due < today)
     if filters.due_before:
         stmt = stmt.where(nd.c.next_due <= filters.due_before)
+    if filters.due_after:
+        stmt = stmt.where(nd.c.next_due >= filters.due_after)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     stmt = stmt.order_by(nd.c.next_due.is_(None), nd.c.next_due, Case.id.desc())
     stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
