@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import abort, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -45,7 +45,7 @@ def require_roles(*roles: str):
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.actor.role not in roles:
-        abort(Forbidden(description="您的角色无权访问此页面。"))
+        raise Forbidden(description="您的角色无权访问此页面。")
     return None
 
 
@@ -102,3 +102,12 @@ def date_arg(name: str) -> date | None:
         return date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+
+
+def options(pairs) -> list:
+    """SelectField choices with a "请选择" first; SelectChoice where WTForms has it (3.3+)."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # WTForms before 3.3 takes (value, label) tuples
+        return [("", "请选择"), *((str(v), label) for v, label in pairs)]
+    return [SelectChoice("", "请选择"), *(SelectChoice(str(v), label) for v, label in pairs)]

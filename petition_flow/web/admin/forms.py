@@ -6,8 +6,9 @@ from wtforms import PasswordField, SelectField, StringField
 
 from ...domain.spec import ROLE_LABELS, ROLES
 from ...services.accounts import UNIT_KINDS
+from ..common import options
 
-ROLE_CHOICES = [("", "请选择"), *((r, ROLE_LABELS[r]) for r in ROLES if r != "petitioner")]
+ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES if r != "petitioner"]
 
 
 class UserForm(FlaskForm):
@@ -15,7 +16,7 @@ class UserForm(FlaskForm):
     display_name = StringField("姓名")
     password = PasswordField("初始密码")
     unit_id = SelectField("所在单位", choices=[])
-    role = SelectField("角色", choices=ROLE_CHOICES)
+    role = SelectField("角色", choices=options(ROLE_CHOICES))
 
 
 class ResetPasswordForm(FlaskForm):
@@ -25,7 +26,7 @@ class ResetPasswordForm(FlaskForm):
 class UnitForm(FlaskForm):
     code = StringField("单位代码")
     name = StringField("单位名称")
-    kind = SelectField("单位类型", choices=[("", "请选择"), *UNIT_KINDS.items()])
+    kind = SelectField("单位类型", choices=options(UNIT_KINDS.items()))
     region_id = SelectField("所属地区", choices=[])
 
 

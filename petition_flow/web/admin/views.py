@@ -10,7 +10,7 @@ from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
 from ...services.casefile import calendar_years, workflows_in_use
 from ...services.disclosure import reveal_petitioners
-from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http
+from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
 from ..handling.views import render_case
 from . import bp
 from .forms import ActionForm, CalendarForm, ResetPasswordForm, RevealForm, UnitForm, UserForm
@@ -26,9 +26,8 @@ def _int(value) -> int:
 def _users_page(form=None, errors=(), reset_errors=None, status=200):
     d = accounts.directory(db(), actor())
     form = form or UserForm(formdata=None)
-    form.unit_id.choices = [("", "请选择"),
-                            *((str(u.id), f"{u.region.name} · {u.name}") for u in d.units
-                              if u.active)]
+    form.unit_id.choices = options((u.id, f"{u.region.name} · {u.name}") for u in d.units
+                                   if u.active)
     return render_template("admin/users.html", d=d, form=form, errors=list(errors),
                            action=ActionForm(), reset=ResetPasswordForm(formdata=None),
                            reset_errors=reset_errors or {}), status
@@ -82,7 +81,7 @@ def user_password_reset(user_id: int):
 def _units_page(form=None, errors=(), status=200):
     d = accounts.directory(db(), actor())
     form = form or UnitForm(formdata=None)
-    form.region_id.choices = [("", "请选择"), *((str(r.id), r.name) for r in d.regions)]
+    form.region_id.choices = options((r.id, r.name) for r in d.regions)
     return render_template("admin/units.html", d=d, form=form, errors=list(errors),
                            action=ActionForm(), kinds=accounts.UNIT_KINDS), status
 

@@ -6,15 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
 from ...domain.spec import InputSpec, TriggerSpec
+from ..common import options
 
 
 def _field(spec: InputSpec, unit_choices: list[tuple[int, str]]):
     label = spec.label
     if spec.type == "choice":
-        return SelectField(label, choices=[("", "请选择"), *spec.choices])
+        return SelectField(label, choices=options(spec.choices))
     if spec.type == "unit":
-        return SelectField(label, choices=[("", "请选择"),
-                                           *((str(i), name) for i, name in unit_choices)])
+        return SelectField(label, choices=options(unit_choices))
     if spec.type == "bool":
         return BooleanField(label)
     if spec.type == "date":

@@ -15,6 +15,7 @@ from wtforms import (
 
 from ...services.notices import CHANNELS
 from ...services.registration import MAX_REPRESENTATIVES
+from ..common import options
 
 MAX_PETITIONERS = 30
 
@@ -28,7 +29,7 @@ class PetitionerForm(Form):
 
 
 class PetitionForm(FlaskForm):
-    channel = SelectField("信访形式", choices=[("", "请选择"), *CHANNELS.items()])
+    channel = SelectField("信访形式", choices=options(CHANNELS.items()))
     received_at = StringField("收到时间")
     summary = StringField("事项摘要")
     request = TextAreaField("信访诉求")
