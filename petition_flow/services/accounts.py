@@ -113,16 +113,17 @@ def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
     """An administrator creates an account (one transaction)."""
     require_role(actor, "admin")
     errors = _password_errors(password, "password")
-    if errors:
-        raise ValidationError("用户信息有误。", fields=errors)
     audit = AuditBatch(actor, now)
     try:
         user = create_user(session, actor, now, username=username.strip(),
                            display_name=display_name.strip(), password=password,
                            unit_id=unit_id, role=role, audit=audit)
-    except Exception:
+    except ValidationError as exc:
         session.rollback()
-        raise
+        raise ValidationError(exc.message, fields={**errors, **exc.fields}) from None
+    if errors:
+        session.rollback()
+        raise ValidationError("用户信息有误。", fields=errors)
     _commit(session, audit)
     return user
 

@@ -90,10 +90,17 @@ class VerifyResult:
 
 def verify_chain(session: Session, batch_size: int = 5000) -> VerifyResult:
     """Walk the whole chain; name the first entry that was altered, deleted or reordered."""
-    expected_seq, prev, checked = 1, GENESIS, 0
-    rows = session.execute(
+    result = session.execute(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch_size)
-    ).scalars()
+    )
+    try:
+        return _walk(session, result.scalars())
+    finally:
+        result.close()  # a server-side cursor (PostgreSQL) must not outlive an early return
+
+
+def _walk(session: Session, rows) -> VerifyResult:
+    expected_seq, prev, checked = 1, GENESIS, 0
     for entry in rows:
         if entry.seq != expected_seq:
             return VerifyResult(False, checked, expected_seq,
