@@ -86,3 +86,17 @@ def test_every_figure_on_the_dashboard_links_to_a_list_that_opens(as_user, cases
     assert len(links) >= 10
     for url in links:
         assert b.get(url.replace("&amp;", "&")).status_code == 200, url
+
+
+def test_the_rates_link_to_the_cases_they_count(as_user, cases, session):
+    done = cases.walk(["classify", "transfer", "accept", "reply", "deliver", "evaluate", "close"])
+    running = cases.walk(["classify", "transfer", "accept"])
+    done_no, running_no = done.case_no, running.case_no
+    session.commit()
+    b = as_user("county_supervisor.meixian")
+    page = text(b.get("/supervision/"))
+    for css in ("on-time-link", "first-handler-link"):
+        url = re.search(rf'class="{css}" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        listed = text(b.get(url))
+        assert done_no in listed and running_no not in listed, css
+    assert "清单类型无效" in text(b.get("/supervision/cases?completed=bogus"))

@@ -24,6 +24,7 @@ def filters_from_args() -> CaseFilters:
         state=args.get("state") or None, step=args.get("step") or None,
         category=args.get("category") or None, county=args.get("county") or None,
         overdue=args.get("overdue") == "1", open_only=args.get("open") == "1",
+        completed=args.get("completed") or None,
         due_before=date_arg("due_before"), due_after=date_arg("due_after"),
         page=max(int_arg("page", 1) or 1, 1), per_page=50,
     )
