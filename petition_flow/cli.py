@@ -231,7 +231,11 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
 
     from .app import create_app
 
-    Database().require_schema()
+    db = Database()
+    try:
+        db.require_schema()
+    finally:
+        db.engine.dispose()
     app = create_app()
     server = create_server(app, host=host, port=port, threads=threads)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -244,3 +248,4 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
         pass
     finally:
         server.close()
+        app.extensions["petition_flow.engine"].dispose()
