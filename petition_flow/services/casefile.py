@@ -303,3 +303,41 @@ def calendar_years(session: Session, actor: Actor) -> list[CalendarYearView]:
         out[row.year] = CalendarYearView(row.year, row.source, len(row.holidays),
                                          len(row.workdays), "已导入", row.imported_at)
     return [out[y] for y in sorted(out)]
+
+
+@dataclass(frozen=True)
+class DeadlineChange:
+    case_id: int
+    case_no: str
+    label: str
+    old_due: str
+    new_due: str
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class CalendarEffect:
+    year: int
+    at: datetime
+    changes: list[DeadlineChange]
+
+
+def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | None:
+    """The deadlines the latest calendar import moved, read back from its audit entries."""
+    require_role(actor, "admin")
+    last = session.execute(select(AuditEntry).where(AuditEntry.action == "calendar_imported")
+                           .order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
+    if last is None:
+        return None
+    rows = session.execute(
+        select(AuditEntry, Case.case_no).join(Case, Case.id == AuditEntry.case_id)
+        .where(AuditEntry.action == "deadline_recomputed", AuditEntry.seq > last.seq,
+               AuditEntry.at == last.at, AuditEntry.actor_username == last.actor_username)
+        .order_by(AuditEntry.seq)).all()
+    labels = {rule_id: rule.label for e in all_engines().values()
+              for rule_id, rule in e.spec.clocks.items()}
+    changes = [DeadlineChange(e.case_id, case_no, labels.get(e.details.get("clock"), "期限"),
+                              str(e.details.get("old_due_date")), str(e.details.get("due_date")),
+                              bool(e.details.get("provisional")))
+               for e, case_no in rows if e.details.get("reason") == "calendar_imported"]
+    return CalendarEffect(int(last.details.get("year", 0)), last.at, changes)

@@ -8,7 +8,7 @@ from ...services import accounts
 from ...services.audit import verify_chain
 from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
-from ...services.casefile import calendar_years, workflows_in_use
+from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
 from ...services.disclosure import reveal_petitioners
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
 from ..handling.views import render_case
@@ -118,7 +118,8 @@ def unit_active(unit_id: int, change: str):
 
 def _calendar_page(form=None, errors=(), status=200):
     return render_template("admin/calendar.html", form=form or CalendarForm(formdata=None),
-                           years=calendar_years(db(), actor()), errors=list(errors)), status
+                           years=calendar_years(db(), actor()), errors=list(errors),
+                           effect=last_calendar_effect(db(), actor())), status
 
 
 @bp.route("/calendar")
