@@ -10,6 +10,7 @@ from ..clock import CHINA_TZ
 from ..domain.spec import ROLE_LABELS
 from ..services.casefile import LEVEL_LABELS
 from ..services.notices import CHANNELS, cn_date
+from ..services.org import COUNTIES
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -38,3 +39,4 @@ def install(app: Flask) -> None:
     app.add_template_global(ROLE_LABELS, "ROLE_LABELS")
     app.add_template_global(LEVEL_LABELS, "LEVEL_LABELS")
     app.add_template_global(CHANNELS, "CHANNELS")
+    app.add_template_global({code: name for code, _, name, _ in COUNTIES}, "COUNTY_NAMES")

@@ -132,6 +132,7 @@ def test_a_broken_calendar_file_is_refused_with_the_key_named(as_user):
 def test_the_workflows_page_draws_the_diagram_with_the_local_mermaid_script(as_user, app):
     page = text(as_user("admin.baoji").get("/admin/workflows"))
     assert "stateDiagram-v2" in page and "眉县信访事项" in page
+    assert "眉县：30 日（眉县限时办结制）" in page  # the stricter local limit is shown
     assert '/static/mermaid/mermaid.min.js' in page
     assert "http://" not in page.split("<body")[1] and "https://" not in page.split("<body")[1]
     response = app.test_client().get("/static/mermaid/mermaid.min.js")
