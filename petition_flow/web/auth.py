@@ -27,6 +27,16 @@ START_PAGES = {
 }
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; font-src 'self' data:; object-src 'none'; "
+                               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+}
+
+
 class LoginUser(UserMixin):
     """The signed-in user; the session id changes with the password, ending older sessions."""
 
@@ -57,6 +67,15 @@ def install_login(app: Flask) -> None:
         if user is None or not user.active or mark != fingerprint(user):
             return None
         return LoginUser(user)
+
+    @app.after_request
+    def _protect(response):
+        # Reception windows are shared terminals: pages with petitioner data are never cached.
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
 
     @app.before_request
     def _expire_idle_sessions():

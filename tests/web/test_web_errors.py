@@ -50,3 +50,10 @@ def test_a_server_error_gives_a_chinese_500_page_without_a_stack_trace(engine, S
     assert response.status_code == 500
     assert "系统内部错误" in page
     assert "Traceback" not in page and "secret internals" not in page and "RuntimeError" not in page
+
+
+def test_signed_in_pages_are_not_cached_and_carry_security_headers(as_user):
+    response = as_user("reception.meixian").get("/cases")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
