@@ -27,9 +27,9 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 DEMO_PASSWORD = "baoji-demo-2026"
 
 
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} 不存在（apt-get install chromium）"
+def _missing(chromium: str = CHROMIUM) -> str | None:
+    if not Path(chromium).exists():
+        return f"{chromium} 不存在（apt-get install chromium）"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -37,13 +37,18 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser_or_skip():
-    reason = _missing()
+def require_browser(chromium: str = CHROMIUM) -> None:
+    """Skip when the browser is missing — but fail under CI=true, where it is required."""
+    reason = _missing(chromium)
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI 必须运行浏览器测试：{reason}")
         pytest.skip(f"跳过浏览器测试：{reason}")
+
+
+@pytest.fixture(scope="session")
+def browser_or_skip():
+    require_browser()
 
 
 def _free_port() -> int:
