@@ -7,7 +7,7 @@ no page can forget it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -97,7 +97,7 @@ class CaseFile:
     unit_names: dict[int, str]
     may_act: bool
     attachments: str = ""
-    extra: dict = field(default_factory=dict)
+    repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
 
 
 def progress(spec: WorkflowSpec, state: str) -> list[StepView]:
@@ -205,6 +205,7 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
         unit_choices=[(u.id, u.name) for u in units], unit_names=names,
         may_act=can_act(actor, case) and actor.role != "admin",
         attachments=str(case.data.get("attachments") or ""),
+        repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
     )
 
 

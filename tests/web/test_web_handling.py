@@ -159,3 +159,19 @@ def test_a_petition_goes_through_all_six_steps_on_the_pages_and_every_step_is_in
         assert f"<strong>{label}</strong>" in page, label
     assert verify_chain(session).ok
     session.commit()
+
+
+def test_a_first_handler_unit_keeps_seeing_a_handed_over_case_marked_in_its_inbox(
+        as_user, cases, world, session):
+    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.fire(case, "hand_over", {"unit": world.unit("meixian.housing"),
+                                          "reason": "涉及住房问题"}, role="unit_leader")
+    case_id, case_no = case.id, case.case_no
+    session.commit()
+    b = as_user("handler.meixian")
+    page = text(b.get("/cases"))
+    assert case_no in page and "首办·已移交" in page
+    detail = text(b.get(f"/cases/{case_id}"))
+    assert "您只能查看此信访事项" in detail
+    response = fire(b, session, case_id, "reply", **REPLY)
+    assert response.status_code == 403

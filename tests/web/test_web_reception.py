@@ -114,6 +114,8 @@ def test_possible_repeats_are_shown_side_by_side_and_nothing_is_saved_until_staf
     new = session.execute(select(Case).order_by(Case.id.desc())).scalars().first()
     session.commit()
     assert new.repeat_of_id == first_id
+    page = text(b.get(f"/cases/{new.id}"))
+    assert "重复信访" in page and f'href="/cases/{first_id}">{first_no}<' in page
 
 
 def test_staff_may_go_on_with_a_reason_when_a_match_is_not_a_repeat(as_user, cases, session):
