@@ -42,10 +42,6 @@ def _commit(session: Session, audit: AuditBatch) -> None:
         raise
 
 
-def _system_actor(user: User) -> Actor:
-    return Actor.of(user)
-
-
 def authenticate(session: Session, username: str, password: str, now: datetime) -> User:
     """The user, if the password is right and the account usable; counts failures and locks."""
     user = session.execute(select(User).where(User.username == username.strip())) \
@@ -53,7 +49,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         raise LoginError("用户名或密码错误。")
-    audit = AuditBatch(_system_actor(user), now)
+    audit = AuditBatch(Actor.of(user), now)  # sign-in events are the user's own
     if not user.active:
         raise LoginError("该账号已停用，请联系系统管理员。")
     if user.locked_until is not None and user.locked_until > now:

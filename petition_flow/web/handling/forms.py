@@ -38,7 +38,6 @@ def trigger_form(trigger: TriggerSpec, unit_choices: list[tuple[int, str]], *,
     if formdata is None:
         form.version_id.data = str(version)
     form.trigger = trigger
-    form.specs = {spec.name: spec for spec in trigger.inputs}
     return form
 
 
