@@ -62,6 +62,15 @@ def test_a_petition_goes_from_reception_through_handling_reply_and_evaluation_in
     for step in ("登记信访事项", "研判分类", "转送", "受理", "出具处理意见书", "送达",
                  "满意度评价", "办结"):
         assert step in timeline, step
+    logout(page)
+
+    login(page, server, "admin.baoji")  # the audit log shows every step, and the chain holds
+    page.goto(f"{server}/admin/audit?case_no={case_no}&action=transition")
+    steps = page.locator("table.audit tbody td:nth-child(5)").all_inner_texts()
+    assert [s.removeprefix("办理操作：") for s in reversed(steps)] == [
+        "研判分类", "转送", "受理", "出具处理意见书", "送达", "满意度评价", "办结"]
+    page.click("button:has-text('校验审计链')")
+    assert "审计链完整" in page.inner_text(".verify")
 
 
 def test_a_county_supervisor_sees_an_overdue_case_one_click_from_the_dashboard(page, server):
