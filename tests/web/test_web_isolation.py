@@ -25,7 +25,12 @@ def _urls(case_id, notice_id):
             ("get", f"/reception/cases/{case_id}/receipt"),
             ("post", f"/cases/{case_id}/actions/reply"),
             ("post", f"/cases/{case_id}/actions/classify"),
-            ("post", f"/cases/{case_id}/reveal")]
+            ("post", f"/cases/{case_id}/reveal"),
+            ("get", f"/admin/cases/{case_id}"),
+            ("get", f"/admin/cases/{case_id}/notices/{notice_id}"),
+            ("post", f"/admin/cases/{case_id}/reveal"),
+            ("post", f"/approvals/{case_id}/approve"),
+            ("post", f"/approvals/{case_id}/refuse")]
 
 
 @pytest.mark.parametrize("username", OTHER_COUNTY)
