@@ -222,5 +222,36 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@main.command("serve", help="用 waitress 启动网页服务（默认 127.0.0.1:5000），并显示访问地址。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="监听端口。")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="工作线程数。")
+def serve_cmd(host: str, port: int, threads: int) -> None:
+    from waitress import create_server
+
+    from .app import create_app
+
+    db = Database()
+    try:
+        db.require_schema()
+    finally:
+        db.engine.dispose()
+    app = create_app()
+    server = create_server(app, host=host, port=port, threads=threads)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    click.echo(f"信访事项办理系统已启动，请在浏览器中打开：http://{shown}:{server.effective_port}/")
+    click.echo("按 Ctrl+C 停止服务。", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        app.extensions["petition_flow.engine"].dispose()
+
+
 if __name__ == "__main__":
     main()

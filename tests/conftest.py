@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 import pytest
+from helpers import at, days_after  # noqa: F401 — re-exported for fixtures below
 from sqlalchemy import delete, select, text
 
 from petition_flow.clock import CHINA_TZ
@@ -36,13 +37,6 @@ COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
 CASE_TABLES = (AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber, CalendarYear)
-
-
-def at(day: date | str, hour: int = 10, minute: int = 0) -> datetime:
-    """An aware instant at a China local wall-clock time."""
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    return datetime.combine(day, time(hour, minute), CHINA_TZ)
 
 
 def _reset_postgres(engine) -> None:
@@ -137,10 +131,7 @@ def world(session) -> World:
     return World(session)
 
 
-def days_after(instant: datetime | date, days: int, hour: int = 10) -> datetime:
-    """China-local ``hour`` o'clock, ``days`` calendar days after an instant or a date."""
-    day = instant.astimezone(CHINA_TZ).date() if isinstance(instant, datetime) else instant
-    return at(day + timedelta(days=days), hour)
+
 
 
 class Cases:

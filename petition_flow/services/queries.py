@@ -41,6 +41,8 @@ class CaseFilters:
     county: str | None = None  # region code
     overdue: bool = False
     due_before: date | None = None
+    due_after: date | None = None  # with due_before: the "due soon" window of the dashboards
+    completed: str | None = None  # "handled" | "first_handled": the cases behind the two rates
     open_only: bool = False
     page: int = 1
     per_page: int = 50
@@ -98,10 +100,16 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
         stmt = stmt.where(Case.region_id == region[0])
     if filters.open_only:
         stmt = stmt.where(OPEN)
+    if filters.completed:
+        if filters.completed not in COMPLETED:
+            raise ValidationError("清单类型无效。", fields={"completed": "清单类型无效。"})
+        stmt = stmt.where(COMPLETED[filters.completed]())
     if filters.overdue:
         stmt = stmt.where(nd.c.next_due < today)
     if filters.due_before:
         stmt = stmt.where(nd.c.next_due <= filters.due_before)
+    if filters.due_after:
+        stmt = stmt.where(nd.c.next_due >= filters.due_after)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     stmt = stmt.order_by(nd.c.next_due.is_(None), nd.c.next_due, Case.id.desc())
     stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
@@ -180,8 +188,7 @@ def county_figures(session: Session, actor: Actor, today: date) -> list[CountyFi
 def _completion(session: Session, figures: dict[int, CountyFigures], ids: list[int]) -> None:
     done = (select(Case.region_id, Clock.stopped_at, Clock.due_date)
             .join(Clock, Clock.case_id == Case.id)
-            .where(Case.region_id.in_(ids), Clock.rule.in_(("handling", "simple_handling")),
-                   Clock.status == "stopped", Case.state.notin_(_HANDLING_STATES)))
+            .where(Case.region_id.in_(ids), _handling_clock_done(), _past_handling()))
     for region_id, stopped_at, due in session.execute(done):
         f = figures[region_id]
         f.handled += 1
@@ -191,8 +198,7 @@ def _completion(session: Session, figures: dict[int, CountyFigures], ids: list[i
     for region_id, total, same in session.execute(
         select(Case.region_id, func.count(),
                func.count().filter(Case.responsible_unit_id == Case.first_handler_unit_id))
-        .where(Case.region_id.in_(ids), Case.first_handler_unit_id.is_not(None),
-               Case.closed_at.is_not(None))
+        .where(Case.region_id.in_(ids), _first_handled())
         .group_by(Case.region_id)
     ):
         figures[region_id].first_handled, figures[region_id].first_handler_completed = total, same
@@ -200,3 +206,23 @@ def _completion(session: Session, figures: dict[int, CountyFigures], ids: list[i
 
 _HANDLING_STATES = ("under_handling", "hearing", "mediation", "extension_requested",
                     "simple_handling")
+
+
+# What the two rates count, shared by the figures and by the lists behind them.
+def _handling_clock_done():
+    return and_(Clock.rule.in_(("handling", "simple_handling")), Clock.status == "stopped")
+
+
+def _past_handling():
+    return Case.state.notin_(_HANDLING_STATES)
+
+
+def _first_handled():
+    return and_(Case.first_handler_unit_id.is_not(None), Case.closed_at.is_not(None))
+
+
+COMPLETED = {
+    "handled": lambda: and_(Case.id.in_(select(Clock.case_id).where(_handling_clock_done())),
+                            _past_handling()),
+    "first_handled": _first_handled,
+}

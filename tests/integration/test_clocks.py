@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import at, days_after
+from helpers import at, days_after
 from sqlalchemy import select
 
 from petition_flow.errors import TransitionNotAllowed, ValidationError

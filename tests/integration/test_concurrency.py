@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import days_after
+from helpers import days_after
 from sqlalchemy import func, select
 
 from petition_flow.errors import ConcurrentChangeError, TransitionNotAllowed

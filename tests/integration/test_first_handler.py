@@ -4,7 +4,7 @@ once; later hand-overs move the work, never the accountability."""
 from __future__ import annotations
 
 import pytest
-from conftest import days_after
+from helpers import days_after
 from sqlalchemy import select
 
 from petition_flow.errors import PermissionDenied, ValidationError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import at
+from helpers import at
 from sqlalchemy import select, text
 
 from petition_flow.errors import PermissionDenied, ValidationError

@@ -4,7 +4,7 @@ decide; nothing is merged silently, and no county sees another's petitioners."""
 from __future__ import annotations
 
 import pytest
-from conftest import days_after
+from helpers import days_after
 
 from petition_flow.errors import RepeatDecisionRequired, ValidationError
 

@@ -4,7 +4,7 @@ forbidden attempt is refused with a Chinese reason that changes nothing."""
 from __future__ import annotations
 
 import pytest
-from conftest import days_after
+from helpers import days_after
 from sqlalchemy import func, select
 
 from petition_flow.domain.registry import DEFAULT_WORKFLOW

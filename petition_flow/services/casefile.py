@@ -1,0 +1,344 @@
+"""What the staff pages show about cases: the case file, urgency of a list, approvals.
+
+Read-only and scoped by the same rules as every use case (actor.can_view); the
+only writes are in disclosure.py (an audited reveal). Masking happens here, so
+no page can forget it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..clock import local_date
+from ..domain.engine import mermaid
+from ..domain.identity import mask_id_number, mask_phone
+from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
+from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
+from .actor import Actor, can_act, require_role
+from .clocks import clock_level
+from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
+from .queries import CaseFilters, list_cases
+
+LEVEL_LABELS = {"blue": "蓝色提示", "yellow": "黄色预警", "red": "红色超期"}
+
+
+def mask_address(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:6] + "****" if len(value) > 6 else value[:2] + "****"
+
+
+@dataclass(frozen=True)
+class PartyView:
+    id: int
+    name: str
+    id_number: str
+    phone: str
+    address: str
+    representative: bool
+    masked: bool
+
+
+def party_view(party: Party, *, reveal: bool = False) -> PartyView:
+    if reveal:
+        return PartyView(party.id, party.name, party.id_number or "", party.phone or "",
+                         party.address or "", party.representative, False)
+    return PartyView(party.id, party.name, mask_id_number(party.id_number),
+                     mask_phone(party.phone), mask_address(party.address),
+                     party.representative, True)
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    label: str
+    status: str  # done | current | todo
+
+
+@dataclass(frozen=True)
+class ClockRowView:
+    label: str
+    article: str
+    due_date: date
+    status: str
+    explanation: str
+    provisional: bool
+    duty: bool
+    level: str | None
+    days_left: int | None
+    extension_days: int
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    who: str
+    role: str
+    text: str
+    detail: str
+
+
+@dataclass
+class CaseFile:
+    case: Case
+    spec: WorkflowSpec
+    state_label: str
+    steps: list[StepView]
+    parties: list[PartyView]
+    clocks: list[ClockRowView]
+    timeline: list[TimelineItem]
+    notices: list[Notice]
+    triggers: list[TriggerSpec]
+    unit_choices: list[tuple[int, str]]
+    unit_names: dict[int, str]
+    may_act: bool
+    attachments: str = ""
+    repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
+
+
+def progress(spec: WorkflowSpec, state: str) -> list[StepView]:
+    """The six steps (and 复查复核 once reached) with the current one marked."""
+    current = spec.states[state].step
+    keys = [s.key for s in spec.steps]
+    shown: list[StepSpec] = [s for s in spec.steps if s.key.isdigit() or s.key == current]
+    out = []
+    for step in shown:
+        if step.key == current:
+            status = "current"
+        elif keys.index(step.key) < keys.index(current):
+            status = "done"
+        else:
+            status = "todo"
+        if spec.states[state].final and step.key == current:
+            status = "done"
+        out.append(StepView(step.key, step.label, status))
+    return out
+
+
+def clock_row(clock: Clock, today: date) -> ClockRowView:
+    level = clock_level(clock, today) if clock.duty else None
+    days_left = (clock.due_date - today).days if clock.status != "stopped" else None
+    return ClockRowView(clock.label, clock.article, clock.due_date, clock.status,
+                        clock.explanation, clock.provisional, clock.duty, level, days_left,
+                        clock.extension_days)
+
+
+def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
+    d = entry.details or {}
+    states = spec.states
+
+    def label(state):
+        return states[state].label if state in states else (state or "")
+
+    match entry.action:
+        case "case_registered":
+            return "登记信访事项", f"信访件编号 {d.get('case_no', '')}"
+        case "transition":
+            return d.get("label", d.get("trigger", "")), \
+                f"{label(entry.from_state)} → {label(entry.to_state)}"
+        case "deadline_set":
+            return f"开始计算{d.get('label', '')}", f"截止日期 {d.get('due_date', '')}"
+        case "deadline_stopped":
+            rule = spec.clocks.get(d.get("clock", ""))
+            return "期限停止计算", rule.label if rule else str(d.get("clock", ""))
+        case "deadline_recomputed":
+            return "重新计算期限", f"截止日期 {d.get('old_due_date')} → {d.get('due_date')}"
+        case "deadline_paused":
+            return "期限暂停计算", f"自 {d.get('paused_on', '')} 起"
+        case "notice_issued":
+            return f"出具{d.get('title', '文书')}", ""
+        case "responsible_unit_changed":
+            return "承办单位变更", ""
+        case "first_handler_recorded":
+            return "确定首办单位", ""
+        case "petitioner_details_revealed":
+            return "查看信访人完整信息", d.get("reason") or ""
+        case _:
+            return entry.action, ""
+
+
+def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:
+    entries = session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
+                              .order_by(AuditEntry.seq)).scalars()
+    out = []
+    for entry in entries:
+        text, detail = _describe(entry, spec)
+        out.append(TimelineItem(entry.at, entry.actor_username,
+                                ROLE_LABELS.get(entry.actor_role, entry.actor_role), text,
+                                detail))
+    return out
+
+
+def _load(session: Session, actor: Actor, case_id: int) -> Case:
+    """Admins open any case (petitioner details stay masked); others within their scope."""
+    if actor.role == "admin":
+        return load_case(session, case_id)
+    return get_case(session, actor, case_id)
+
+
+def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
+              reveal: list[Party] | None = None) -> CaseFile:
+    """Everything the case page shows; ``reveal`` comes from disclosure.reveal_petitioners."""
+    case = _load(session, actor, case_id)
+    spec = engine_for(case).spec
+    today = local_date(now)
+    notices = list(session.execute(select(Notice).where(Notice.case_id == case.id)
+                                   .order_by(Notice.id)).scalars())
+    units = session.execute(select(Unit).where(Unit.region_id == case.region_id,
+                                               Unit.active.is_(True))
+                            .order_by(Unit.id)).scalars().all()
+    ids = {i for i in (case.responsible_unit_id, case.first_handler_unit_id,
+                       case.registered_unit_id) if i}
+    names = {u.id: u.name for u in session.execute(select(Unit).where(Unit.id.in_(ids)))
+             .scalars()}
+    return CaseFile(
+        case=case, spec=spec, state_label=spec.states[case.state].label,
+        steps=progress(spec, case.state),
+        parties=[party_view(p, reveal=reveal is not None) for p in (reveal or case.parties)],
+        clocks=[clock_row(c, today) for c in case.clocks],
+        timeline=timeline(session, case, spec), notices=notices,
+        triggers=available_triggers(session, actor, case, now),
+        unit_choices=[(u.id, u.name) for u in units], unit_names=names,
+        may_act=can_act(actor, case) and actor.role != "admin",
+        attachments=str(case.data.get("attachments") or ""),
+        repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
+    )
+
+
+def notice_for(session: Session, actor: Actor, case_id: int, notice_id: int) -> Notice | None:
+    case = _load(session, actor, case_id)
+    notice = session.get(Notice, notice_id)
+    return notice if notice is not None and notice.case_id == case.id else None
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str | None
+    due_date: date | None
+    days_left: int | None
+    clock_label: str | None
+
+
+def urgencies(session: Session, case_ids: list[int], today: date) -> dict[int, Urgency]:
+    """For each case, its nearest running duty clock's colour and days left."""
+    out: dict[int, Urgency] = {}
+    if not case_ids:
+        return out
+    clocks = session.execute(select(Clock).where(Clock.case_id.in_(case_ids),
+                                                 Clock.status == "running",
+                                                 Clock.duty.is_(True))
+                             .order_by(Clock.due_date)).scalars()
+    for clock in clocks:
+        if clock.case_id not in out:
+            out[clock.case_id] = Urgency(clock_level(clock, today), clock.due_date,
+                                         (clock.due_date - today).days, clock.label)
+    return out
+
+
+def unit_names(session: Session, unit_ids) -> dict[int, str]:
+    ids = {i for i in unit_ids if i}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    case: Case
+    days: int
+    reason: str
+    handling_due: date | None
+
+
+def extension_requests(session: Session, actor: Actor, today: date) -> list[ExtensionRequest]:
+    """Pending 申请延期 of the unit leader's own unit, oldest deadline first."""
+    require_role(actor, "unit_leader")
+    page = list_cases(session, actor, CaseFilters(state="extension_requested", per_page=200),
+                      today)
+    out = []
+    for row in page.rows:
+        case = load_case(session, row.id)
+        if not can_act(actor, case):
+            continue
+        asked = case.data.get("request_extension", {})
+        out.append(ExtensionRequest(case, int(asked.get("days", 0)),
+                                    str(asked.get("reason", "")), row.next_due))
+    return out
+
+
+def default_spec() -> WorkflowSpec:
+    from ..domain.registry import DEFAULT_WORKFLOW
+
+    return all_engines()[DEFAULT_WORKFLOW].spec
+
+
+def workflows_in_use(actor: Actor) -> list[tuple[WorkflowSpec, str]]:
+    """Every loaded workflow with its Mermaid state diagram text."""
+    require_role(actor, "admin")
+    return [(e.spec, mermaid(e.spec)) for e in all_engines().values()]
+
+
+@dataclass(frozen=True)
+class CalendarYearView:
+    year: int
+    source: str
+    holidays: int
+    workdays: int
+    origin: str  # 随系统提供 | 已导入
+    imported_at: datetime | None
+
+
+def calendar_years(session: Session, actor: Actor) -> list[CalendarYearView]:
+    """Holiday schedules in force: those shipped with the system and those imported."""
+    from ..models import CalendarYear
+    from .calendars import shipped_overrides
+
+    require_role(actor, "admin")
+    out = {o.year: CalendarYearView(o.year, o.source, len(o.holidays), len(o.workdays),
+                                    "随系统提供", None) for o in shipped_overrides()}
+    for row in session.execute(select(CalendarYear)).scalars():
+        out[row.year] = CalendarYearView(row.year, row.source, len(row.holidays),
+                                         len(row.workdays), "已导入", row.imported_at)
+    return [out[y] for y in sorted(out)]
+
+
+@dataclass(frozen=True)
+class DeadlineChange:
+    case_id: int
+    case_no: str
+    label: str
+    old_due: str
+    new_due: str
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class CalendarEffect:
+    year: int
+    at: datetime
+    changes: list[DeadlineChange]
+
+
+def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | None:
+    """The deadlines the latest calendar import moved, read back from its audit entries."""
+    require_role(actor, "admin")
+    last = session.execute(select(AuditEntry).where(AuditEntry.action == "calendar_imported")
+                           .order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
+    if last is None:
+        return None
+    rows = session.execute(
+        select(AuditEntry, Case.case_no).join(Case, Case.id == AuditEntry.case_id)
+        .where(AuditEntry.action == "deadline_recomputed", AuditEntry.seq > last.seq,
+               AuditEntry.at == last.at, AuditEntry.actor_username == last.actor_username)
+        .order_by(AuditEntry.seq)).all()
+    labels = {rule_id: rule.label for e in all_engines().values()
+              for rule_id, rule in e.spec.clocks.items()}
+    changes = [DeadlineChange(e.case_id, case_no, labels.get(e.details.get("clock"), "期限"),
+                              str(e.details.get("old_due_date")), str(e.details.get("due_date")),
+                              bool(e.details.get("provisional")))
+               for e, case_no in rows if e.details.get("reason") == "calendar_imported"]
+    return CalendarEffect(int(last.details.get("year", 0)), last.at, changes)

@@ -1,0 +1,44 @@
+"""Revealing a petitioner's full ID number, phone and address (信访人信息保密, 第四十七条).
+
+Pages show these fields masked. Seeing them in full is an act of its own: it is
+written to the audit log, with the reason when one is given, before the details
+are returned. An administrator (who does not handle cases) must give a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..errors import ValidationError
+from ..models import Party
+from .actor import Actor, require_view
+from .audit import AuditBatch
+from .petitions import load_case
+
+
+def reveal_petitioners(session: Session, actor: Actor, now: datetime, case_id: int,
+                       reason: str = "") -> list[Party]:
+    """Audit the reveal, commit, and return the case's petitioners unmasked."""
+    begin_write(session)
+    reason = (reason or "").strip()
+    try:
+        case = load_case(session, case_id)
+        if actor.role != "admin":
+            require_view(actor, case)
+        elif not reason:
+            message = "系统管理员查看信访人信息须填写事由。"
+            raise ValidationError(message, fields={"reason": message})
+        if len(reason) > 200:
+            raise ValidationError("事由不能超过200字。", fields={"reason": "事由不能超过200字。"})
+        audit = AuditBatch(actor, now)
+        audit.add("petitioner_details_revealed", case_id=case.id, case_no=case.case_no,
+                  parties=[p.id for p in case.parties], reason=reason or None)
+        audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return list(case.parties)

@@ -1,0 +1,30 @@
+"""The staff web application: one blueprint per role, server-rendered Chinese pages.
+
+Everything here imports Flask; nothing here commits. Each view validates a form,
+calls one service, maps a PetitionFlowError to field errors or a 403/404 page,
+and redirects.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import errors, filters
+from .auth import bp as auth_bp
+from .auth import install_login
+
+
+def register_web(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .approval import bp as approval_bp
+    from .handling import bp as handling_bp
+    from .reception import bp as reception_bp
+    from .supervision import bp as supervision_bp
+
+    app.config.setdefault("SESSION_IDLE_MINUTES", 30)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    install_login(app)
+    for bp in (auth_bp, reception_bp, handling_bp, approval_bp, supervision_bp, admin_bp):
+        app.register_blueprint(bp)
+    errors.install(app)
+    filters.install(app)

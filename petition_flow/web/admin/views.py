@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ...domain.workcalendar import CalendarFileError
+from ...errors import PetitionFlowError
+from ...services import accounts
+from ...services.audit import verify_chain
+from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
+from ...services.calendars import import_calendar
+from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
+from ...services.disclosure import reveal_petitioners
+from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
+from ..handling.views import render_case
+from . import bp
+from .forms import ActionForm, CalendarForm, ResetPasswordForm, RevealForm, UnitForm, UserForm
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _users_page(form=None, errors=(), reset_errors=None, status=200):
+    d = accounts.directory(db(), actor())
+    form = form or UserForm(formdata=None)
+    form.unit_id.choices = options((u.id, f"{u.region.name} · {u.name}") for u in d.units
+                                   if u.active)
+    return render_template("admin/users.html", d=d, form=form, errors=list(errors),
+                           action=ActionForm(), reset=ResetPasswordForm(formdata=None),
+                           reset_errors=reset_errors or {}), status
+
+
+@bp.route("/users")
+def users():
+    return _users_page()
+
+
+@bp.route("/users", methods=["POST"])
+def user_create():
+    form = UserForm()
+    try:
+        user = accounts.add_user(db(), actor(), now(), username=form.username.data or "",
+                                 display_name=form.display_name.data or "",
+                                 password=form.password.data or "",
+                                 unit_id=_int(form.unit_id.data), role=form.role.data or "")
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return _users_page(form, [exc.message, *apply_errors(form, exc)], status=400)
+    flash(f"已新建用户 {user.username}。", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/<any(activate, deactivate):change>", methods=["POST"])
+def user_active(user_id: int, change: str):
+    try:
+        user = accounts.set_user_active(db(), actor(), now(), user_id, change == "activate")
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        flash(exc.message, "error")
+        return redirect(url_for("admin.users"))
+    flash(f"已{'启用' if user.active else '停用'}用户 {user.username}。", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def user_password_reset(user_id: int):
+    form = ResetPasswordForm()
+    try:
+        user = accounts.reset_password(db(), actor(), now(), user_id, form.password.data or "")
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return _users_page(reset_errors={user_id: [exc.message, *exc.fields.values()]},
+                           status=400)
+    flash(f"已重置用户 {user.username} 的密码，并解除锁定。", "success")
+    return redirect(url_for("admin.users"))
+
+
+def _units_page(form=None, errors=(), status=200):
+    d = accounts.directory(db(), actor())
+    form = form or UnitForm(formdata=None)
+    form.region_id.choices = options((r.id, r.name) for r in d.regions)
+    return render_template("admin/units.html", d=d, form=form, errors=list(errors),
+                           action=ActionForm(), kinds=accounts.UNIT_KINDS), status
+
+
+@bp.route("/units")
+def units():
+    return _units_page()
+
+
+@bp.route("/units", methods=["POST"])
+def unit_create():
+    form = UnitForm()
+    try:
+        unit = accounts.add_unit(db(), actor(), now(), code=form.code.data or "",
+                                 name=form.name.data or "", kind=form.kind.data or "",
+                                 region_id=_int(form.region_id.data))
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return _units_page(form, [exc.message, *apply_errors(form, exc)], status=400)
+    flash(f"已新建单位 {unit.name}。", "success")
+    return redirect(url_for("admin.units"))
+
+
+@bp.route("/units/<int:unit_id>/<any(activate, deactivate):change>", methods=["POST"])
+def unit_active(unit_id: int, change: str):
+    try:
+        unit = accounts.set_unit_active(db(), actor(), now(), unit_id, change == "activate")
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    flash(f"已{'启用' if unit.active else '停用'}单位 {unit.name}。", "success")
+    return redirect(url_for("admin.units"))
+
+
+def _calendar_page(form=None, errors=(), status=200):
+    return render_template("admin/calendar.html", form=form or CalendarForm(formdata=None),
+                           years=calendar_years(db(), actor()), errors=list(errors),
+                           effect=last_calendar_effect(db(), actor())), status
+
+
+@bp.route("/calendar")
+def calendar():
+    return _calendar_page()
+
+
+@bp.route("/calendar", methods=["POST"])
+def calendar_upload():
+    form = CalendarForm()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        form.file.errors = ["请选择要导入的节假日安排文件。"]
+        return _calendar_page(form, status=400)
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        form.file.errors = ["文件须为 UTF-8 编码的 YAML 文本。"]
+        return _calendar_page(form, status=400)
+    try:
+        override, count = import_calendar(db(), actor(), now(), text, upload.filename)
+    except CalendarFileError as exc:
+        form.file.errors = [str(exc)]
+        return _calendar_page(form, status=400)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return _calendar_page(form, [exc.message], status=400)
+    flash(f"已导入 {override.year} 年节假日安排：放假 {len(override.holidays)} 天，"
+          f"调休上班 {len(override.workdays)} 天；{count} 个未办结期限的截止日期已重新计算。",
+          "success")
+    return redirect(url_for("admin.calendar"))
+
+
+@bp.route("/workflows")
+def workflows():
+    return render_template("admin/workflows.html", workflows=workflows_in_use(actor()))
+
+
+def _audit_filters() -> AuditFilters:
+    args = request.args
+    return AuditFilters(case_no=args.get("case_no", "").strip(),
+                        action=args.get("action", ""), username=args.get("username", "").strip(),
+                        date_from=date_arg("date_from"), date_to=date_arg("date_to"),
+                        page=max(int_arg("page", 1) or 1, 1))
+
+
+def _audit_page(result=None):
+    filters = _audit_filters()
+    page = search_audit(db(), actor(), filters)
+    return render_template("admin/audit.html", page=page, filters=filters,
+                           labels=ACTION_LABELS, verify=result, action=ActionForm())
+
+
+@bp.route("/audit")
+def audit():
+    return _audit_page()
+
+
+@bp.route("/audit/verify", methods=["POST"])
+def audit_verify():
+    return _audit_page(verify_chain(db()))
+
+
+@bp.route("/cases/<int:case_id>")
+def case_view(case_id: int):
+    return render_case(case_id, reveal_form=RevealForm(formdata=None),
+                       reveal_url=url_for("admin.case_reveal", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
+def case_reveal(case_id: int):
+    form = RevealForm()
+    try:
+        parties = reveal_petitioners(db(), actor(), now(), case_id, form.reason.data or "")
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        apply_errors(form, exc)
+        return render_case(case_id, errors=[exc.message], reveal_form=form, status=400,
+                           reveal_url=url_for("admin.case_reveal", case_id=case_id))
+    return render_case(case_id, reveal=parties,
+                       reveal_url=url_for("admin.case_reveal", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/notices/<int:notice_id>")
+def notice_print(case_id: int, notice_id: int):
+    from ..handling.views import notice_print as show
+
+    return show(case_id, notice_id)

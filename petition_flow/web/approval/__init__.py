@@ -1,0 +1,47 @@
+"""审批: a unit leader approves or refuses the extension requests of their unit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from ...errors import PetitionFlowError
+from ...services.casefile import extension_requests
+from ...services.petitions import fire_transition
+from ..common import actor, db, now, raise_http, require_roles, today
+
+bp = Blueprint("approval", __name__, url_prefix="/approvals")
+DECISIONS = {"approve": "approve_extension", "refuse": "refuse_extension"}
+
+
+@bp.before_request
+def _guard():
+    return require_roles("unit_leader")
+
+
+def _render(errors=None, status=200):
+    return render_template("approval/list.html", requests=extension_requests(db(), actor(),
+                                                                             today()),
+                           errors=errors or {}, posted=request.form), status
+
+
+@bp.route("/")
+def extension_list():
+    return _render()
+
+
+@bp.route("/<int:case_id>/<decision>", methods=["POST"])
+def extension_decide(case_id: int, decision: str):
+    trigger = DECISIONS.get(decision)
+    if trigger is None:
+        return _render({case_id: ["未知的审批意见。"]}, 404)
+    inputs = {"reason": request.form.get("reason", "")} if decision == "refuse" else {}
+    version = request.form.get("version_id", "")
+    try:
+        fire_transition(db(), actor(), now(), case_id, trigger, inputs,
+                        int(version) if version.isdigit() else None)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return _render({case_id: [exc.message, *exc.fields.values()]}, 400)
+    flash("已批准延期，并出具延长办理期限告知书。" if decision == "approve"
+          else "已不批准延期，承办人须在原期限内办结。", "success")
+    return redirect(url_for("approval.extension_list"))

@@ -1,0 +1,113 @@
+"""Small helpers shared by the blueprints: who is acting, now, and mapping service errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask import g, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, NotFound
+
+from .. import clock
+from ..app import get_session
+from ..errors import NotFoundError, PermissionDenied, PetitionFlowError
+from ..services.actor import Actor
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def db():
+    return get_session()
+
+
+def actor() -> Actor:
+    return current_user.actor
+
+
+def now() -> datetime:
+    """The request's instant, read once from the one wall clock."""
+    if "now" not in g:
+        g.now = clock.now()
+    return g.now
+
+
+def today() -> date:
+    return clock.local_date(now())
+
+
+def chinese(text: str | None) -> bool:
+    return bool(text and _CJK.search(text))
+
+
+def require_roles(*roles: str):
+    """For a blueprint's before_request: log in first, then the right role, else 403."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.actor.role not in roles:
+        raise Forbidden(description="您的角色无权访问此页面。")
+    return None
+
+
+def raise_http(exc: PetitionFlowError):
+    """Map refusals to 403/404 pages; anything else is for the form to show."""
+    if isinstance(exc, NotFoundError):
+        raise NotFound(description=exc.message)
+    if isinstance(exc, PermissionDenied):
+        raise Forbidden(description=exc.message)
+
+
+def all_fields(form) -> dict:
+    """Every field of a form by its HTML name, through FieldList and FormField."""
+    out = {}
+
+    def walk(field):
+        out[field.name] = field
+        entries = getattr(field, "entries", None)
+        if entries is not None:
+            for entry in entries:
+                walk(entry)
+        sub = getattr(field, "form", None)
+        if sub is not None and hasattr(sub, "_fields"):
+            for child in sub:
+                walk(child)
+
+    for field in form:
+        walk(field)
+    return out
+
+
+def apply_errors(form, exc: PetitionFlowError, prefix: str = "") -> list[str]:
+    """Put each field message next to its field; return the ones that belong to no field."""
+    fields = all_fields(form)
+    loose = []
+    for key, message in exc.fields.items():
+        field = fields.get(prefix + key)
+        if field is None:
+            loose.append(message)
+        else:
+            field.errors = [*(field.errors or []), message]
+    return loose
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+def date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def options(pairs) -> list:
+    """SelectField choices with a "请选择" first; SelectChoice where WTForms has it (3.3+)."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # WTForms before 3.3 takes (value, label) tuples
+        return [("", "请选择"), *((str(v), label) for v, label in pairs)]
+    return [SelectChoice("", "请选择"), *(SelectChoice(str(v), label) for v, label in pairs)]

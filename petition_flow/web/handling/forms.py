@@ -1,0 +1,45 @@
+"""Forms for a workflow's actions, built from the trigger's InputSpecs (no rule repeated here)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+
+from ...domain.spec import InputSpec, TriggerSpec
+from ..common import options
+
+
+def _field(spec: InputSpec, unit_choices: list[tuple[int, str]]):
+    label = spec.label
+    if spec.type == "choice":
+        return SelectField(label, choices=options(spec.choices))
+    if spec.type == "unit":
+        return SelectField(label, choices=options(unit_choices))
+    if spec.type == "bool":
+        return BooleanField(label)
+    if spec.type == "date":
+        return StringField(label, render_kw={"type": "date"})
+    if spec.type == "int":
+        kw = {"type": "number", "min": spec.min, "max": spec.max}
+        return StringField(label, render_kw={k: v for k, v in kw.items() if v is not None})
+    return TextAreaField(label, render_kw={"rows": 3})
+
+
+def trigger_form(trigger: TriggerSpec, unit_choices: list[tuple[int, str]], *,
+                 version: int, formdata=None):
+    """A form named after the trigger (field names ``<trigger>-<input>``) with the case version."""
+
+    class ActionForm(FlaskForm):
+        version_id = HiddenField()
+
+    for spec in trigger.inputs:
+        setattr(ActionForm, spec.name, _field(spec, unit_choices))
+    form = ActionForm(formdata=formdata, prefix=trigger.name)
+    if formdata is None:
+        form.version_id.data = str(version)
+    form.trigger = trigger
+    return form
+
+
+class RevealForm(FlaskForm):
+    reason = StringField("事由")

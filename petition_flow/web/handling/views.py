@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ...errors import ConcurrentChangeError, PetitionFlowError, ValidationError
+from ...services.casefile import (
+    case_file,
+    default_spec,
+    notice_for,
+    unit_names,
+    urgencies,
+)
+from ...services.disclosure import reveal_petitioners
+from ...services.petitions import engine_for, fire_transition
+from ...services.queries import CaseFilters, list_cases
+from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
+from . import bp
+from .forms import RevealForm, trigger_form
+
+
+def filters_from_args() -> CaseFilters:
+    args = request.args
+    return CaseFilters(
+        state=args.get("state") or None, step=args.get("step") or None,
+        category=args.get("category") or None, county=args.get("county") or None,
+        overdue=args.get("overdue") == "1", open_only=args.get("open") == "1",
+        completed=args.get("completed") or None,
+        due_before=date_arg("due_before"), due_after=date_arg("due_after"),
+        page=max(int_arg("page", 1) or 1, 1), per_page=50,
+    )
+
+
+def case_list(template: str, **extra):
+    """A scoped, urgency-ordered list of cases with colours and days left."""
+    filters = filters_from_args()
+    errors = []
+    try:
+        page = list_cases(db(), actor(), filters, today())
+    except ValidationError as exc:
+        errors = list(exc.fields.values()) or [exc.message]
+        page = list_cases(db(), actor(), CaseFilters(), today())
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    ids = [r.id for r in page.rows]
+    return render_template(
+        template, page=page, filters=filters, errors=errors, spec=default_spec(),
+        urgency=urgencies(db(), ids, today()),
+        units=unit_names(db(), [r.responsible_unit_id for r in page.rows]), **extra)
+
+
+@bp.route("/cases")
+def inbox():
+    return case_list("handling/inbox.html")
+
+
+def _forms(file, failed):
+    """One form per action the user may take now; a failed one keeps its input and errors."""
+    forms, loose = [], []
+    for trigger in file.triggers:
+        if failed is not None and failed[0] == trigger.name:
+            form = trigger_form(trigger, file.unit_choices, version=file.case.version_id,
+                                formdata=request.form)
+            loose = apply_errors(form, failed[1], prefix=f"{trigger.name}-")
+        else:
+            form = trigger_form(trigger, file.unit_choices, version=file.case.version_id)
+        forms.append(form)
+    return forms, loose
+
+
+def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200,
+                reveal_form=None, reveal_url=None):
+    try:
+        file = case_file(db(), actor(), case_id, now(), reveal=reveal)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    forms, loose = _forms(file, failed)
+    return render_template(
+        "handling/case.html", file=file, forms=forms, errors=[*errors, *loose],
+        reveal_form=reveal_form or RevealForm(),
+        reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id)), status
+
+
+@bp.route("/cases/<int:case_id>")
+def case_detail(case_id: int):
+    return render_case(case_id)
+
+
+@bp.route("/cases/<int:case_id>/actions/<trigger>", methods=["POST"])
+def case_fire(case_id: int, trigger: str):
+    prefix = f"{trigger}-"
+    inputs = {k.removeprefix(prefix): v for k, v in request.form.items()
+              if k.startswith(prefix) and k not in (prefix + "version_id", prefix + "csrf_token")}
+    version = request.form.get(prefix + "version_id", "")
+    try:
+        case = fire_transition(db(), actor(), now(), case_id, trigger, inputs,
+                               int(version) if version.isdigit() else None)
+    except ConcurrentChangeError as exc:
+        return render_case(case_id, errors=[exc.message], status=409)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return render_case(case_id, failed=(trigger, exc), errors=[exc.message], status=400)
+    label = engine_for(case).spec.triggers[trigger].label
+    flash(f"已完成“{label}”。", "success")
+    return redirect(url_for("handling.case_detail", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
+def case_reveal(case_id: int):
+    form = RevealForm()
+    try:
+        parties = reveal_petitioners(db(), actor(), now(), case_id, form.reason.data or "")
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        apply_errors(form, exc)
+        return render_case(case_id, errors=[exc.message], reveal_form=form, status=400)
+    return render_case(case_id, reveal=parties)
+
+
+@bp.route("/cases/<int:case_id>/notices/<int:notice_id>")
+def notice_print(case_id: int, notice_id: int):
+    try:
+        notice = notice_for(db(), actor(), case_id, notice_id)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    if notice is None:
+        abort(404)
+    return render_template("handling/notice.html", notice=notice, case_id=case_id)

@@ -1,0 +1,15 @@
+"""登记: register a petition, decide on possible repeats, print the receipt."""
+
+from flask import Blueprint
+
+from ..common import require_roles
+
+bp = Blueprint("reception", __name__, url_prefix="/reception")
+
+
+@bp.before_request
+def _guard():
+    return require_roles("reception")
+
+
+from . import views  # noqa: E402,F401

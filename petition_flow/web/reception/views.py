@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ...clock import CHINA_TZ
+from ...errors import PetitionFlowError, RepeatDecisionRequired
+from ...services.casefile import case_file, default_spec
+from ...services.petitions import register_petition
+from ..common import actor, apply_errors, db, now, raise_http
+from . import bp
+from .forms import MAX_PETITIONERS, PetitionForm
+
+RECEIPT_NOTICES = ("receipt_route", "rights_duties")  # 两告知
+
+
+def _render(form, *, errors=(), matches=(), status=200):
+    return render_template("reception/petition_form.html", form=form, errors=list(errors),
+                           matches=list(matches), spec=default_spec()), status
+
+
+@bp.route("/petitions/new", methods=["GET"])
+def petition_new():
+    form = PetitionForm(formdata=None)
+    form.received_at.data = now().astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M")
+    return _render(form)
+
+
+@bp.route("/petitions/new", methods=["POST"])
+def petition_create():
+    form = PetitionForm()
+    if "add_petitioner" in request.form:
+        if len(form.petitioners) < MAX_PETITIONERS:
+            form.petitioners.append_entry()
+        return _render(form)
+    if "remove_petitioner" in request.form:
+        if len(form.petitioners) > 1:
+            form.petitioners.pop_entry()
+        return _render(form)
+    try:
+        result = register_petition(db(), actor(), now(), form.command())
+    except RepeatDecisionRequired as exc:
+        return _render(form, errors=[exc.message], matches=exc.matches, status=409)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        return _render(form, errors=[exc.message, *apply_errors(form, exc)], status=400)
+    flash(f"已登记，信访件编号 {result.case.case_no}。请打印登记回执交信访人。", "success")
+    return redirect(url_for("reception.receipt", case_id=result.case.id))
+
+
+@bp.route("/cases/<int:case_id>/receipt")
+def receipt(case_id: int):
+    try:
+        file = case_file(db(), actor(), case_id, now())
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    notices = [n for n in file.notices if n.kind in RECEIPT_NOTICES]
+    if not notices:
+        abort(404)
+    return render_template("reception/receipt.html", file=file, notices=notices)

@@ -1,0 +1,20 @@
+"""Time helpers shared by the tests (importable as ``helpers``; pytest puts tests/ on the path)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from petition_flow.clock import CHINA_TZ
+
+
+def at(day: date | str, hour: int = 10, minute: int = 0) -> datetime:
+    """An aware instant at a China local wall-clock time."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return datetime.combine(day, time(hour, minute), CHINA_TZ)
+
+
+def days_after(instant: datetime | date, days: int, hour: int = 10) -> datetime:
+    """China-local ``hour`` o'clock, ``days`` calendar days after an instant or a date."""
+    day = instant.astimezone(CHINA_TZ).date() if isinstance(instant, datetime) else instant
+    return at(day + timedelta(days=days), hour)
