@@ -21,6 +21,7 @@ from .levels import LEVEL_LABELS, LEVELS, WarningLevel
 from .spec import (
     INPUT_TYPES,
     ROLES,
+    AccountabilityRule,
     ClockExtend,
     ClockRule,
     ClockStart,
@@ -36,7 +37,7 @@ from .spec import (
 )
 
 TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
-            "on_register", "triggers", "transitions", "warning_levels"}
+            "on_register", "triggers", "transitions", "warning_levels", "accountability"}
 
 
 class _Errors:
@@ -109,6 +110,7 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
                       for i, s in enumerate(reg.get("start") or []))
     reg_notices = _notice_refs(reg.get("notices") or [], "on_register.notices", notices, errors)
     levels = _warning_levels(doc.get("warning_levels") or {}, errors)
+    accountability = _accountability(doc.get("accountability") or {}, clocks, errors)
     used = {t.trigger for t in transitions}
     for name in triggers:
         if name not in used:
@@ -118,6 +120,7 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
         source=filename, initial=str(initial), steps=steps, states=states, clocks=clocks,
         notices=notices, triggers=triggers, transitions=transitions, local_limits=local,
         register_start=reg_start, register_notices=reg_notices, warning_levels=levels,
+        accountability=accountability,
     )
 
 
@@ -142,6 +145,31 @@ def _warning_levels(items: dict, errors: _Errors) -> dict[str, WarningLevel]:
             errors.add(where + ".workdays_left", "应为正整数（剩余工作日数）。")
         out[level] = WarningLevel(level, str(body.get("label") or LEVEL_LABELS[level]), notify,
                                   fraction, workdays)
+    return out
+
+
+def _accountability(items: dict, clocks, errors: _Errors) -> dict[str, AccountabilityRule]:
+    """Which duty clocks make an accountability record when they go red, and under which rule."""
+    out = {}
+    for clock_id, body in items.items():
+        where = f"accountability.{clock_id}"
+        rule = clocks.get(clock_id)
+        if rule is None:
+            errors.add(where, f"未知期限“{clock_id}”。")
+            continue
+        if not rule.duty:
+            errors.add(where, "信访人的申请期限不是机关的法定职责，不能追责。")
+            continue
+        if not isinstance(body, dict):
+            errors.add(where, "应为映射（article、ground）。")
+            continue
+        _unknown_keys(body, {"article", "ground"}, where + ".", errors)
+        article, ground = body.get("article"), body.get("ground")
+        if not isinstance(article, str) or not article.strip():
+            errors.add(where + ".article", "缺少违反的条款。")
+        if not isinstance(ground, str) or not ground.strip():
+            errors.add(where + ".ground", "缺少追责事由。")
+        out[clock_id] = AccountabilityRule(clock_id, str(article or ""), str(ground or ""))
     return out
 
 

@@ -50,6 +50,15 @@ class ClockRule:
 
 
 @dataclass(frozen=True)
+class AccountabilityRule:
+    """追责问责: the rule an organ breaks when this duty clock goes red (Arts. 43-45)."""
+
+    clock: str
+    article: str
+    ground: str  # what was not done, as a supervisor reads it
+
+
+@dataclass(frozen=True)
 class NoticeSpec:
     id: str
     title: str
@@ -138,6 +147,7 @@ class WorkflowSpec:
     register_start: tuple[ClockStart, ...] = ()
     register_notices: tuple[str, ...] = ()
     warning_levels: dict[str, WarningLevel] = field(default_factory=dict)
+    accountability: dict[str, AccountabilityRule] = field(default_factory=dict)
 
     def clock_for(self, clock_id: str, region_code: str | None) -> ClockRule:
         """The clock rule as it applies in a county: a stricter local limit replaces the days."""
