@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -232,6 +233,17 @@ def _instant(text: str | None):
                                  param_hint="--now") from None
 
 
+@contextmanager
+def _schema_database():
+    """The configured database, migrated; its connections are closed afterwards."""
+    db = Database()
+    try:
+        db.require_schema()
+        yield db
+    finally:
+        db.engine.dispose()
+
+
 NOW_OPTION = click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
                           help="按指定时间（北京时间）执行，默认当前时间。")
 
@@ -263,9 +275,7 @@ def sweep_cmd(now_text: str | None, dry_run: bool) -> None:
     from .services.alerts import sweep_deadlines
 
     now = _instant(now_text)
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
+    with _schema_database() as db, db.Session() as session:
         result = sweep_deadlines(session, now, dry_run=dry_run)
     _print_sweep(result, dry_run)
 
@@ -275,9 +285,7 @@ def sweep_cmd(now_text: str | None, dry_run: bool) -> None:
 def deliver_cmd(now_text: str | None) -> None:
     from .services.notify import deliver_pending
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
+    with _schema_database() as db, db.Session() as session:
         report = deliver_pending(session, _instant(now_text))
     click.echo(f"发送成功 {report.sent} 条，失败 {report.failed} 条。")
     for error in report.errors:
@@ -289,9 +297,7 @@ def deliver_cmd(now_text: str | None) -> None:
 def digest_cmd(now_text: str | None) -> None:
     from .services.digest import send_digests
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
+    with _schema_database() as db, db.Session() as session:
         result = send_digests(session, _instant(now_text))
     if not result.working_day:
         click.echo(f"{result.day.isoformat()} 不是工作日，不发送督办日报。")
@@ -302,14 +308,16 @@ def digest_cmd(now_text: str | None) -> None:
 @main.command("scheduler", help="以独立进程运行定时任务（期限扫描、消息发送、督办日报）。")
 def scheduler_cmd() -> None:
     import logging
-    import signal
 
     from .scheduler import SchedulerRunner
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    db = Database()
-    db.require_schema()
-    runner = SchedulerRunner(db.engine, blocking=True)
+    with _schema_database() as db:
+        _run_scheduler(SchedulerRunner(db.engine, blocking=True))
+
+
+def _run_scheduler(runner) -> None:
+    import signal
 
     def _stop(_signum, _frame):
         raise SystemExit(0)
@@ -345,13 +353,16 @@ def bench_cmd(cases: int, changes: int, database_url: str | None, now_text: str)
         folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
         database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     db = Database(database_url)
-    upgrade(db.engine)
-    with db.Session() as session:
-        seed_organisation(session)
-        session.commit()
-    now = _instant(now_text)
-    click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
-    report = run_bench(db.Session, now, clock.local_date(now), cases, changes)
+    try:
+        upgrade(db.engine)
+        with db.Session() as session:
+            seed_organisation(session)
+            session.commit()
+        now = _instant(now_text)
+        click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
+        report = run_bench(db.Session, now, clock.local_date(now), cases, changes)
+    finally:
+        db.engine.dispose()
     click.echo(f"案件 {report.cases:,} 件（准备用时 {report.seed_seconds:.1f} 秒）")
     click.echo("扫描查询计划：" + report.plan.replace("\n", " | "))
     click.echo(f"无事可做的扫描：中位数 {report.idle_median_ms:.2f} ms "
