@@ -150,7 +150,7 @@ class Outbox:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before retry number ``attempts`` + 1: 1, 2, 4 … minutes, capped at an hour."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 10)), MAX_BACKOFF)
 
 
 @dataclass
