@@ -64,7 +64,7 @@ class SchedulerRunner:
                  lease_ttl: float = 90, renew_every: float = 20, sweep_every: float = 60,
                  deliver_every: float = 30):
         self.Session = make_session_factory(engine)
-        self.config = config or NotifyConfig.from_env()
+        self.config = config or NotifyConfig.load()
         self.holder = holder or default_holder()
         self.lease_ttl = timedelta(seconds=lease_ttl)
         self.intervals = {"lease": renew_every, "sweep": sweep_every, "deliver": deliver_every}

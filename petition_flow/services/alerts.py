@@ -232,7 +232,7 @@ def alert_text(alert: RaisedAlert, article: str) -> str:
 def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | None = None,
                     batch_size: int = 500, dry_run: bool = False) -> SweepResult:
     """Raise every warning whose day has come, once; commit per batch (roll back if dry_run)."""
-    sweep = _Sweep(session, now, config or NotifyConfig.from_env())
+    sweep = _Sweep(session, now, config or NotifyConfig.load())
     try:
         for batch in (sweep.clock_batch, sweep.order_batch):
             while True:

@@ -112,7 +112,7 @@ def send_digests(session: Session, now: datetime, *,
         city = Figures()
         for f in figures.values():
             city.add(f)
-        outbox = Outbox(config or NotifyConfig.from_env(), now)
+        outbox = Outbox(config or NotifyConfig.load(), now)
         directory = Directory(session)
         targets: list[tuple[Recipient, str, Figures]] = [
             (r, "全市", city) for r in directory.anywhere("city_supervisor")]

@@ -7,9 +7,10 @@ marked sent or failed. A failed delivery keeps its error and is retried with exp
 backoff (1, 2, 4 … minutes, at most an hour) until it goes through; nothing is dropped,
 and a slow mail server never holds up a sweep.
 
-Settings come from PETITION_FLOW_* environment variables or the Flask config (same keys):
-SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS, SMTP_SSL,
-WEBHOOK_URLS (comma separated), BASE_URL (links in messages).
+Settings are PETITION_FLOW_* keys, read from the environment and then from the instance
+folder's config.py (which wins, as it does for the web app): SMTP_HOST, SMTP_PORT,
+SMTP_USER, SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS, SMTP_SSL, WEBHOOK_URLS (comma separated
+or a list), NOTIFY_TIMEOUT (seconds). No SMTP_HOST: no email; no WEBHOOK_URLS: no webhook.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Delivery
+from ..paths import instance_dir
 
 PREFIX = "PETITION_FLOW_"
 CLAIM = timedelta(minutes=5)  # a claimed delivery is left alone this long
@@ -49,7 +51,6 @@ class NotifyConfig:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     webhook_urls: tuple[str, ...] = ()
-    base_url: str | None = None
     timeout: float = 10.0
 
     @property
@@ -72,13 +73,20 @@ class NotifyConfig:
             smtp_user=get("SMTP_USER"), smtp_password=get("SMTP_PASSWORD"),
             smtp_from=get("SMTP_FROM", cls.smtp_from),
             smtp_starttls=_flag(get("SMTP_STARTTLS", "")), smtp_ssl=_flag(get("SMTP_SSL", "")),
-            webhook_urls=tuple(u for u in urls if u), base_url=get("BASE_URL"),
+            webhook_urls=tuple(u for u in urls if u),
             timeout=float(get("NOTIFY_TIMEOUT", 10)),
         )
 
     @classmethod
-    def from_env(cls) -> NotifyConfig:
-        return cls.from_mapping(os.environ)
+    def load(cls) -> NotifyConfig:
+        """The environment, overridden by PETITION_FLOW_* names in instance/config.py."""
+        settings: dict[str, Any] = dict(os.environ)
+        path = instance_dir() / "config.py"
+        if path.is_file():
+            namespace: dict[str, Any] = {}
+            exec(compile(path.read_text("utf-8"), str(path), "exec"), namespace)
+            settings.update({k: v for k, v in namespace.items() if k.startswith(PREFIX)})
+        return cls.from_mapping(settings)
 
 
 class DeliveryError(Exception):
@@ -177,7 +185,7 @@ def _default_sender(config: NotifyConfig) -> Sender:
 def deliver_pending(session: Session, now: datetime, config: NotifyConfig | None = None,
                     *, limit: int = 100, sender: Sender | None = None) -> DeliveryReport:
     """Send the deliveries that are due; record each success or failure in its own commit."""
-    config = config or NotifyConfig.from_env()
+    config = config or NotifyConfig.load()
     send = sender or _default_sender(config)
     report = DeliveryReport()
     for row in _claim(session, now, limit):

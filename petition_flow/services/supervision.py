@@ -50,7 +50,7 @@ def _set_levels(session: Session, order: SupervisionOrder, case: Case, today: da
 
 
 def _notify(session, now, config, recipients, order, case, title, body) -> None:
-    outbox = Outbox(config or NotifyConfig.from_env(), now)
+    outbox = Outbox(config or NotifyConfig.load(), now)
     post(session, outbox, recipients, key=f"order:{order.id}:{order.status}:{order.version}",
          kind="supervision", title=title, body=body, now=now, case_id=case.id)
     session.add_all(outbox.rows)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time as wall
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -71,4 +76,47 @@ def test_four_sweepers_racing_over_three_levels_still_raise_each_level_once(
     levels = session.execute(
         select(Alert.level, func.count()).group_by(Alert.level)).all()
     assert dict(levels) == {"blue": 4, "yellow": 4, "red": 4}
+    assert verify_chain(session).ok
+
+
+CHILD = """
+import pathlib, sys, time
+from petition_flow.clock import parse_instant
+from petition_flow.db import make_engine, make_session_factory
+from petition_flow.services.alerts import sweep_deadlines
+from petition_flow.services.notify import NotifyConfig
+
+url, now, ready, go = sys.argv[1:]
+engine = make_engine(url)
+pathlib.Path(ready).touch()
+while not pathlib.Path(go).exists():
+    time.sleep(0.005)
+with make_session_factory(engine)() as session:
+    result = sweep_deadlines(session, parse_instant(now), config=NotifyConfig(), batch_size=1)
+print(len(result.alerts))
+engine.dispose()
+"""
+
+
+def test_two_sweeper_processes_started_together_raise_each_alert_once(
+    cases, session, database_url, tmp_path
+):
+    made = [cases.walk(["classify", "transfer", "accept"]) for _ in range(8)]
+    red_on = session.execute(select(func.max(Clock.red_on))).scalar_one()
+    session.rollback()
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    children = [subprocess.Popen(
+        [sys.executable, "-c", CHILD, database_url, f"{red_on.isoformat()}T09:00",
+         str(tmp_path / f"ready{i}"), str(go)], stdout=subprocess.PIPE, text=True, env=env)
+        for i in range(2)]
+    deadline = wall.monotonic() + 30
+    while not all((tmp_path / f"ready{i}").exists() for i in range(2)):
+        assert wall.monotonic() < deadline, "sweeper processes did not start"
+        wall.sleep(0.01)
+    go.touch()
+    counts = [int(child.communicate(timeout=60)[0]) for child in children]
+    assert all(child.returncode == 0 for child in children)
+    assert sum(counts) == len(made)
+    assert session.execute(select(func.count()).select_from(Alert)).scalar_one() == len(made)
     assert verify_chain(session).ok

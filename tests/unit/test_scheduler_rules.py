@@ -68,3 +68,15 @@ def test_retries_back_off_from_one_minute_doubling_up_to_an_hour() -> None:
 def test_the_webhook_body_is_an_enterprise_chat_text_message() -> None:
     assert webhook_payload("【红色超期】X", "正文") == {
         "msgtype": "text", "text": {"content": "【红色超期】X\n正文"}}
+
+
+def test_the_instance_config_file_overrides_the_environment(tmp_path, monkeypatch) -> None:
+    (tmp_path / "config.py").write_text(
+        'PETITION_FLOW_SMTP_HOST = "mail.instance.example"\n'
+        'PETITION_FLOW_WEBHOOK_URLS = ["https://robot.example/send?key=k"]\n', "utf-8")
+    monkeypatch.setenv("PETITION_FLOW_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("PETITION_FLOW_SMTP_HOST", "mail.env.example")
+    monkeypatch.setenv("PETITION_FLOW_SMTP_PORT", "2525")
+    config = NotifyConfig.load()
+    assert (config.smtp_host, config.smtp_port) == ("mail.instance.example", 2525)
+    assert config.webhook_urls == ("https://robot.example/send?key=k",)
