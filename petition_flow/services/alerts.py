@@ -115,6 +115,8 @@ class _Sweep:
             .order_by(Clock.next_level_on, Clock.id).limit(limit)
             .with_for_update(skip_locked=True)
         ).scalars().all()
+        if not clocks:
+            return 0
         cases = {c.id: c for c in self.session.execute(
             select(Case.id, Case.case_no, Case.workflow, Case.region_id,
                    Case.responsible_unit_id, Case.registered_unit_id,
