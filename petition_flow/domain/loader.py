@@ -36,6 +36,8 @@ from .spec import (
     WorkflowSpec,
 )
 
+# Who may hold a clock instead of the responsible unit (复查 by the county, 复核 by the city).
+HOLDER_ROLES = ("county_supervisor", "city_supervisor")
 TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
             "on_register", "triggers", "transitions", "warning_levels", "accountability"}
 
@@ -201,7 +203,7 @@ def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
 
 def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
     allowed = {"label", "days", "unit", "statutory_days", "article", "runs_while", "paused_in",
-               "max_extension_days", "duty"}
+               "max_extension_days", "duty", "held_by"}
     out = {}
     for cid, body in items.items():
         where = f"clocks.{cid}"
@@ -227,12 +229,16 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".runs_while", "须列出计时所在的状态。")
         if not paused <= runs:
             errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
+        held_by = body.get("held_by")
+        if held_by is not None and held_by not in HOLDER_ROLES:
+            errors.add(where + ".held_by", "只能是 county_supervisor 或 city_supervisor。")
         out[cid] = ClockRule(
             id=cid, label=str(body.get("label") or cid), days=days,
             unit=str(body.get("unit")), article=str(body.get("article") or ""),
             statutory_days=statutory, runs_while=frozenset(runs), paused_in=frozenset(paused),
             max_extension_days=int(body.get("max_extension_days") or 0),
             duty=bool(body.get("duty", True)),
+            held_by=held_by if held_by in HOLDER_ROLES else None,
         )
     return out
 

@@ -47,6 +47,9 @@ class ClockRule:
     max_extension_days: int = 0
     basis: str | None = None  # a stricter local rule's name, when it replaced the statutory days
     duty: bool = True  # an organ's obligation; False for a petitioner's window (复查/复核 request)
+    # The role whose organ must act, when it is not the responsible unit: 复查 is decided a
+    # level up (county supervisors here), 复核 by the city. Warnings and accountability go there.
+    held_by: str | None = None
 
 
 @dataclass(frozen=True)

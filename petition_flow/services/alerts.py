@@ -135,10 +135,18 @@ class _Sweep:
         if level is None:
             return
         spec = self.engines[case.workflow].spec
-        unit_id = case.responsible_unit_id or case.registered_unit_id
         warning = spec.warning_levels.get(level)
-        recipients = self.directory.resolve(warning.notify if warning else (), unit_id=unit_id,
-                                            region_id=case.region_id)
+        roles = warning.notify if warning else ()
+        rule = spec.clocks.get(clock.rule)
+        if rule is not None and rule.held_by:
+            # 复查/复核: the supervisors who must decide stand in for handler and leader.
+            holders = self.directory.holders(rule.held_by, case.region_id)
+            unit_id = holders[0].unit_id if holders else None
+            roles = tuple(dict.fromkeys(
+                rule.held_by if r in ("handler", "unit_leader") else r for r in roles))
+        else:
+            unit_id = case.responsible_unit_id or case.registered_unit_id
+        recipients = self.directory.resolve(roles, unit_id=unit_id, region_id=case.region_id)
         reached = level_start(getattr(clock, f"{level}_on"))
         raised = self._raise(case, level, warning, recipients, reached, unit_id,
                              clock_id=clock.id, version=clock.version, subject=clock.label,

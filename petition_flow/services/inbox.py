@@ -4,8 +4,10 @@ Recipients are named by organisational role, never by user, and resolved when a 
 raised: ``handler`` and ``unit_leader`` are the users with that role in the responsible unit
 (a petition bureau that still holds a matter has no handlers: its reception staff act for
 it), ``county_supervisor`` the supervisors of the case's county, ``city_supervisor`` those
-of the city. Each recipient gets one inbox item per message key, and an email when SMTP is
-configured and the user has an address.
+of the city. A clock held by supervisors (复查, 复核: ``held_by`` in the workflow) has no
+responsible unit of its own: its handler and leader are those supervisors. Each recipient
+gets one inbox item per message key, and an email when SMTP is configured and the user has
+an address.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Recipient:
     display_name: str
     role: str
     email: str | None
+    unit_id: int
 
     @property
     def label(self) -> str:
@@ -51,7 +54,8 @@ class Directory:
     def _users(self, key: tuple, *where) -> list[Recipient]:
         if key not in self._cache:
             rows = self.session.execute(
-                select(User.id, User.username, User.display_name, User.role, UserContact.email)
+                select(User.id, User.username, User.display_name, User.role, UserContact.email,
+                       User.unit_id)
                 .join(Unit, Unit.id == User.unit_id)
                 .outerjoin(UserContact, UserContact.user_id == User.id)
                 .where(User.active.is_(True), *where).order_by(User.id)
@@ -76,6 +80,12 @@ class Directory:
 
     def user(self, user_id: int) -> list[Recipient]:
         return self._users(("user", user_id), User.id == user_id)
+
+    def holders(self, role: str, region_id: int) -> list[Recipient]:
+        """The supervisors who hold a clock (``held_by``): the county's, or the city's."""
+        if role == "county_supervisor":
+            return self.in_region(region_id, role)
+        return self.anywhere(role)
 
     def resolve(self, roles, *, unit_id: int | None, region_id: int) -> list[Recipient]:
         """Everyone the roles name for a matter held by ``unit_id`` in ``region_id``, once each."""

@@ -210,3 +210,21 @@ def test_the_supervisors_digest_goes_out_on_working_days_only(cases, session):
     saturday = date(2026, 10, 10)
     assert send_digests(session, at(saturday, 8, 30), config=QUIET).working_day == \
         calendar.is_workday(saturday)
+
+
+def test_a_late_review_decision_warns_the_supervisors_who_must_decide_it_not_the_handler(
+    cases, session, world
+):
+    case = cases.walk(["classify", "transfer", "accept", "reply", "deliver", "request_review"])
+    clock = session.execute(select(Clock).where(Clock.case_id == case.id,
+                                                Clock.rule == "review_decision")).scalar_one()
+    yellow = sweep_deadlines(session, at(clock.yellow_on, 9), config=QUIET)
+    red = sweep_deadlines(session, at(clock.red_on, 9), config=QUIET)
+    assert [(a.subject, a.recipients) for a in yellow.alerts] == [
+        ("复查办理期限", ["县级督办人员 county_supervisor.meixian"])]
+    assert red.alerts[0].recipients == ["县级督办人员 county_supervisor.meixian",
+                                        "市级督办人员 city_supervisor.baoji"]
+    assert red.alerts[0].unit_name == "眉县信访局"
+    record = session.execute(select(AccountabilityRecord)).scalar_one()
+    assert (record.unit_id, record.article) == (world.unit("meixian.bureau"),
+                                                "信访工作条例第四十五条")

@@ -80,3 +80,15 @@ def test_the_instance_config_file_overrides_the_environment(tmp_path, monkeypatc
     config = NotifyConfig.load()
     assert (config.smtp_host, config.smtp_port) == ("mail.instance.example", 2525)
     assert config.webhook_urls == ("https://robot.example/send?key=k",)
+
+
+def test_review_clocks_are_held_by_the_supervisors_and_a_bad_holder_is_rejected() -> None:
+    spec = load(SOURCE)
+    assert spec.clocks["review_decision"].held_by == "county_supervisor"
+    assert spec.clocks["recheck_decision"].held_by == "city_supervisor"
+    assert spec.clocks["handling"].held_by is None
+    bad = SOURCE.replace("held_by: city_supervisor", "held_by: handler")
+    with pytest.raises(WorkflowError) as caught:
+        load(bad)
+    assert "clocks.recheck_decision.held_by: 只能是 county_supervisor 或 city_supervisor" in \
+        caught.value.message
