@@ -311,7 +311,8 @@ def scheduler_cmd() -> None:
 
     from .scheduler import SchedulerRunner
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("petition_flow").setLevel(logging.INFO)
     with _schema_database() as db:
         _run_scheduler(SchedulerRunner(db.engine, blocking=True))
 
@@ -329,8 +330,11 @@ def _run_scheduler(runner) -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        runner.shutdown(wait=False)
-        click.echo("调度器已停止，租约已释放。")
+        # A second Ctrl+C must not cut the lease release short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        released = runner.shutdown(wait=False)
+        click.echo("调度器已停止，租约已交还。" if released else "调度器已停止。")
 
 
 @main.command("bench", help="在大量案件上测量一次期限扫描的用时（默认使用临时 SQLite 数据库）。")

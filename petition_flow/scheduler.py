@@ -159,18 +159,22 @@ class SchedulerRunner:
                  self.intervals["sweep"], DIGEST_AT.strftime("%H:%M"))
         self.scheduler.start()
 
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop the jobs and hand the lease back so a standby takes over at once."""
+    def shutdown(self, wait: bool = True) -> bool:
+        """Stop the jobs and hand the lease back so a standby takes over at once; True if
+        this process held the lease and gave it back."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
-        if self._lease_until is not None:
-            try:
-                with self.Session() as session:
-                    release_lease(session, self.holder, clock.now())
-            except Exception:
-                log.exception("释放调度租约失败，租约将自然到期")
-            with self._lock:
-                self._lease_until = None
+        if self._lease_until is None:
+            return False
+        with self._lock:
+            self._lease_until = None
+        try:
+            with self.Session() as session:
+                release_lease(session, self.holder, clock.now())
+        except Exception:
+            log.exception("释放调度租约失败，租约将自然到期")
+            return False
+        return True
 
 
 def start_embedded_scheduler(app_or_engine, **options) -> SchedulerRunner:

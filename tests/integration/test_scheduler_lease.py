@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from petition_flow.models import AuditEntry
-from petition_flow.scheduler import JOB_IDS, SchedulerRunner
+from petition_flow.scheduler import JOB_IDS, SchedulerRunner, start_embedded_scheduler
 from petition_flow.services.lease import acquire_lease, lease_holder, release_lease
 from petition_flow.services.notify import NotifyConfig
 from tests.conftest import at
@@ -51,27 +51,33 @@ def wait_until(condition, seconds: float = 10) -> bool:
     return False
 
 
-def test_two_running_schedulers_have_one_active_and_the_standby_takes_over_on_shutdown(engine,
-                                                                                      Session):
+def test_two_running_schedulers_have_one_active_and_the_standby_takes_over_on_shutdown(
+    engine, Session, tmp_path
+):
     # The one test that starts scheduler threads: real APScheduler, real lease, short times.
-    options = dict(config=NotifyConfig(), lease_ttl=3, renew_every=0.2, sweep_every=3600,
-                   deliver_every=3600)
-    first = SchedulerRunner(engine, holder="first", **options)
-    second = SchedulerRunner(engine, holder="second", **options)
+    # The standby is the web process's embedded scheduler, configured from the app.
+    from petition_flow.app import create_app
+
+    options = dict(lease_ttl=3, renew_every=0.2, sweep_every=3600, deliver_every=3600)
+    first = SchedulerRunner(engine, holder="first", config=NotifyConfig(), **options)
     assert sorted(job.id for job in first.scheduler.get_jobs()) == sorted(JOB_IDS)
-    assert all(job.trigger for job in first.scheduler.get_jobs())
+    app = create_app({"ENGINE": engine,
+                      "PETITION_FLOW_WEBHOOK_URLS": "http://127.0.0.1:9/robot"}, tmp_path)
+    second = None
     try:
         first.start()
         assert wait_until(lambda: first.active)
-        second.start()
+        second = start_embedded_scheduler(app, holder="second", **options)
+        assert second.config.webhook_urls == ("http://127.0.0.1:9/robot",)
         wall.sleep(1)  # five renewals each
         assert first.active and not second.active
-        first.shutdown()
+        assert first.shutdown()
         assert wait_until(lambda: second.active)
         assert not first.active
     finally:
         first.shutdown()
-        second.shutdown()
+        if second is not None:
+            second.shutdown()
     with Session() as s:
         taken = s.execute(select(AuditEntry.details).where(
             AuditEntry.action == "scheduler_lease_taken").order_by(AuditEntry.seq)).scalars()
