@@ -6,7 +6,16 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from petition_flow.models import AccountabilityRecord, Alert, AuditEntry, Clock, InboxItem, User
+from petition_flow.models import (
+    AccountabilityRecord,
+    Alert,
+    AuditEntry,
+    Clock,
+    Delivery,
+    InboxItem,
+    User,
+    UserContact,
+)
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.audit import verify_chain
 from petition_flow.services.calendars import current_calendar
@@ -207,6 +216,8 @@ def test_the_supervisors_digest_goes_out_on_working_days_only(cases, session):
         .where(User.username == "county_supervisor.meixian", InboxItem.kind == "digest")
     ).scalar_one()
     assert "红色超期 1 件" in body and "新发预警 1 条" in body
+    emails = session.execute(select(Delivery.target).where(Delivery.channel == "email")).all()
+    assert emails == []  # no SMTP configured: the inbox only
     saturday = date(2026, 10, 10)
     assert send_digests(session, at(saturday, 8, 30), config=QUIET).working_day == \
         calendar.is_workday(saturday)
@@ -228,3 +239,14 @@ def test_a_late_review_decision_warns_the_supervisors_who_must_decide_it_not_the
     record = session.execute(select(AccountabilityRecord)).scalar_one()
     assert (record.unit_id, record.article) == (world.unit("meixian.bureau"),
                                                 "信访工作条例第四十五条")
+
+
+def test_a_supervisor_with_an_address_gets_the_digest_by_email_too(cases, session):
+    supervisor = session.execute(
+        select(User).where(User.username == "county_supervisor.meixian")).scalar_one()
+    session.add(UserContact(user_id=supervisor.id, email="dbr@meixian.example"))
+    session.commit()
+    config = NotifyConfig(smtp_host="127.0.0.1", smtp_port=1)
+    send_digests(session, at("2026-10-09", 8, 30), config=config)
+    rows = session.execute(select(Delivery.target, Delivery.subject, Delivery.status)).all()
+    assert rows == [("dbr@meixian.example", "【督办日报】2026-10-09 眉县", "pending")]
