@@ -20,18 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
-from ..models import Alert, Case, Clock, SupervisionOrder, Unit
+from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, Unit
 from .accountability import record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
 from .clocks import clock_level
 from .dbutil import insert_ignore
-from .inbox import Directory, Recipient, post
+from .inbox import Directory, Recipient
 from .notify import NotifyConfig, Outbox
 
 NEXT_LEVEL_FIELD = {None: "blue_on", "blue": "yellow_on", "yellow": "red_on", "red": None}
@@ -89,6 +89,7 @@ class _Sweep:
         self.audit = AuditBatch(SYSTEM, now)
         self.outbox = Outbox(config, now)
         self.result = SweepResult(now)
+        self.inbox: list[dict] = []
         self._units: dict[int, str] = {}
 
     def unit_name(self, unit_id: int | None) -> str | None:
@@ -99,6 +100,9 @@ class _Sweep:
         return self._units[unit_id]
 
     def finish_batch(self, commit: bool) -> None:
+        if self.inbox:
+            self.session.connection().execute(insert(InboxItem.__table__), self.inbox)
+            self.inbox.clear()
         self.audit.flush(self.session)
         self.session.add_all(self.outbox.rows)
         self.outbox.rows.clear()
@@ -212,9 +216,13 @@ class _Sweep:
                              self.unit_name(unit_id), order_id)
         title = f"【{label}】{case.case_no} {subject}"
         body = alert_text(raised, article)
-        post(self.session, self.outbox, recipients, key=f"alert:{alert_id}", kind="alert",
-             title=title, body=body, now=self.now, case_id=case.id, alert_id=alert_id,
-             level=level)
+        # The alert id is new, so its inbox keys are too: written in bulk at the batch's end.
+        for r in recipients:
+            self.inbox.append(dict(user_id=r.user_id, key=f"alert:{alert_id}", kind="alert",
+                                   level=level, case_id=case.id, alert_id=alert_id,
+                                   title=title[:200], body=body, created_at=self.now,
+                                   read_at=None))
+            self.outbox.email(r.email, title, body, alert_id=alert_id)
         self.outbox.webhook(title, body, alert_id=alert_id)
         self.audit.add("alert_raised", case_id=case.id, alert_id=alert_id, level=level,
                        clock=clock_rule, order_id=order_id, deadline_version=version,
