@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..models import AccountabilityRecord, Alert, Case, Clock, Region, SupervisionOrder
-from .actor import SYSTEM
+from .actor import SYSTEM, Actor
 from .alerts import level_start
 from .audit import AuditBatch
 from .calendars import current_calendar
 from .inbox import Directory, Recipient, post
 from .notify import NotifyConfig, Outbox
+from .queries import scope_clause
 
 
 @dataclass
@@ -48,7 +49,9 @@ class DigestResult:
     sent_to: list[str] = field(default_factory=list)
 
 
-def _by_region(session: Session, today: date, since: datetime) -> dict[int, Figures]:
+def _by_region(session: Session, today: date, since: datetime,
+               scope=True) -> dict[int, Figures]:
+    """Figures per county, over the cases ``scope`` (a clause on Case) lets through."""
     out: dict[int, Figures] = {}
 
     def fig(region_id: int) -> Figures:
@@ -60,29 +63,40 @@ def _by_region(session: Session, today: date, since: datetime) -> dict[int, Figu
                func.count().filter(Clock.red_on <= today),
                func.count().filter(Clock.red_on > today, Clock.yellow_on <= today),
                func.count().filter(Clock.yellow_on > today, Clock.blue_on <= today))
-        .select_from(Clock).join(Case, Case.id == Clock.case_id).where(running, Clock.blue_on <= today)
+        .select_from(Clock).join(Case, Case.id == Clock.case_id)
+        .where(scope, running, Clock.blue_on <= today)
         .group_by(Case.region_id)
     ):
         fig(region_id).red, fig(region_id).yellow, fig(region_id).blue = red, yellow, blue
     for region_id, n in session.execute(
         select(Case.region_id, func.count()).select_from(Alert)
         .join(Case, Case.id == Alert.case_id)
-        .where(Alert.raised_at >= since).group_by(Case.region_id)
+        .where(scope, Alert.raised_at >= since).group_by(Case.region_id)
     ):
         fig(region_id).new_alerts = n
     for region_id, n, listed in session.execute(
         select(Case.region_id, func.count(), func.count().filter(SupervisionOrder.listed.is_(True)))
         .select_from(SupervisionOrder).join(Case, Case.id == SupervisionOrder.case_id)
-        .where(SupervisionOrder.status != "closed").group_by(Case.region_id)
+        .where(scope, SupervisionOrder.status != "closed").group_by(Case.region_id)
     ):
         fig(region_id).open_orders, fig(region_id).listed_orders = n, listed
     for region_id, n in session.execute(
         select(Case.region_id, func.count()).select_from(AccountabilityRecord)
         .join(Case, Case.id == AccountabilityRecord.case_id)
-        .where(AccountabilityRecord.status == "pending").group_by(Case.region_id)
+        .where(scope, AccountabilityRecord.status == "pending").group_by(Case.region_id)
     ):
         fig(region_id).pending_accountability = n
     return out
+
+
+def warning_figures(session: Session, actor: Actor, now: datetime) -> Figures:
+    """Red, yellow and blue counts (and today's alerts, open orders, pending records) over the
+    cases the actor may see: for the counts shown on every dashboard."""
+    today = local_date(now)
+    total = Figures()
+    for f in _by_region(session, today, level_start(today), scope_clause(actor)).values():
+        total.add(f)
+    return total
 
 
 def digest_text(scope: str, day: date, f: Figures) -> str:

@@ -250,3 +250,23 @@ def test_a_supervisor_with_an_address_gets_the_digest_by_email_too(cases, sessio
     send_digests(session, at("2026-10-09", 8, 30), config=config)
     rows = session.execute(select(Delivery.target, Delivery.subject, Delivery.status)).all()
     assert rows == [("dbr@meixian.example", "【督办日报】2026-10-09 眉县", "pending")]
+
+
+def test_dashboard_counts_of_each_colour_follow_what_the_actor_may_see(cases, session, world):
+    from petition_flow.services.digest import warning_figures
+
+    cases.walk(["classify", "transfer", "accept"], start=at("2026-08-28", 9))  # red on 9 Oct
+    cases.walk(["classify", "transfer", "accept"], county="jintai",
+               start=at("2026-08-28", 9))  # 60 days in Jintai: yellow by late October
+    now = at("2026-10-28", 9)
+    sweep_deadlines(session, now, config=QUIET)
+
+    def colours(role, county="meixian"):
+        f = warning_figures(session, world.actor(role, county), now)
+        return f.red, f.yellow, f.blue, f.new_alerts, f.pending_accountability
+
+    assert colours("city_supervisor") == (1, 1, 0, 2, 1)
+    assert colours("county_supervisor") == (1, 0, 0, 1, 1)
+    assert colours("county_supervisor", "jintai") == (0, 1, 0, 1, 0)
+    assert colours("handler", "jintai") == (0, 1, 0, 1, 0)
+    assert colours("handler", "longxian") == (0, 0, 0, 0, 0)
