@@ -108,10 +108,13 @@ class SchedulerRunner:
 
     def _sweep(self, session, now):
         result = sweep_deadlines(session, now, config=self.config)
+        took = (clock.now() - now).total_seconds() * 1000
         if result.alerts:
-            log.info("扫描 %s：新发预警 %d 条（红 %d，黄 %d，蓝 %d）", now.isoformat(),
+            log.info("期限扫描：新发预警 %d 条（红 %d，黄 %d，蓝 %d），检查期限 %d 个，用时 %.0f ms",
                      len(result.alerts), result.count("red"), result.count("yellow"),
-                     result.count("blue"))
+                     result.count("blue"), result.examined, took)
+        else:
+            log.debug("期限扫描：没有新的预警，用时 %.1f ms", took)
 
     def _deliver(self, session, now):
         report = deliver_pending(session, now, self.config)
