@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -228,7 +229,9 @@ def audit_verify() -> None:
               help="监听端口。")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="工作线程数。")
-def serve_cmd(host: str, port: int, threads: int) -> None:
+@click.option("--no-scheduler", is_flag=True,
+              help="不在本进程内运行期限扫描（另行运行 petition-flow scheduler 时使用）。")
+def serve_cmd(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     from waitress import create_server
 
     from .app import create_app
@@ -239,6 +242,11 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
     finally:
         db.engine.dispose()
     app = create_app()
+    runner = None
+    if not no_scheduler:
+        from .scheduler import start_embedded_scheduler
+
+        runner = start_embedded_scheduler(app)  # a database lease keeps one scheduler active
     server = create_server(app, host=host, port=port, threads=threads)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
@@ -250,8 +258,164 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
         pass
     finally:
         server.close()
+        if runner is not None:
+            runner.shutdown()
         app.extensions["petition_flow.engine"].dispose()
 
+
+# --- scheduler ---------------------------------------------------------------------------
+
+def _instant(text: str | None):
+    if not text:
+        return clock.now()
+    try:
+        return clock.parse_instant(text)
+    except ValueError:
+        raise click.BadParameter("时间格式应为 YYYY-MM-DDTHH:MM（北京时间）。",
+                                 param_hint="--now") from None
+
+
+@contextmanager
+def _schema_database():
+    """The configured database, migrated; its connections are closed afterwards."""
+    db = Database()
+    try:
+        db.require_schema()
+        yield db
+    finally:
+        db.engine.dispose()
+
+
+NOW_OPTION = click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
+                          help="按指定时间（北京时间）执行，默认当前时间。")
+
+
+def _print_sweep(result, dry_run: bool) -> None:
+    local = result.now.astimezone(clock.CHINA_TZ)
+    click.echo(f"期限扫描：{local:%Y-%m-%d %H:%M}（北京时间）" + ("，演示模式，未写入数据库" if dry_run else ""))
+    if not result.alerts:
+        click.echo("没有新的预警。")
+        return
+    click.echo(f"新发预警 {len(result.alerts)} 条：红色超期 {result.count('red')} 条，"
+               f"黄色预警 {result.count('yellow')} 条，蓝色提示 {result.count('blue')} 条。")
+    for alert in result.alerts:
+        reached = alert.reached_at.astimezone(clock.CHINA_TZ)
+        late = f"，停机期间达到，补发（迟{alert.days_late}日）" if alert.days_late > 0 else ""
+        click.echo(f"【{alert.label}】{alert.case_no} {alert.subject}，截止 "
+                   f"{alert.due_date.isoformat()}，{reached:%Y-%m-%d %H:%M} 起{late}")
+        if alert.unit_name:
+            click.echo(f"    责任单位：{alert.unit_name}")
+        click.echo("    通知：" + ("、".join(alert.recipients) or "（无对应人员）"))
+        if alert.accountability_id:
+            click.echo(f"    已生成追责问责记录第{alert.accountability_id}号，待督办人员认定。")
+
+
+@main.command("sweep", help="执行一次期限扫描，列出新发的蓝色提示、黄色预警、红色超期。")
+@NOW_OPTION
+@click.option("--dry-run", is_flag=True, help="只显示将会发出的预警，不写入数据库。")
+def sweep_cmd(now_text: str | None, dry_run: bool) -> None:
+    from .services.alerts import sweep_deadlines
+
+    now = _instant(now_text)
+    with _schema_database() as db, db.Session() as session:
+        result = sweep_deadlines(session, now, dry_run=dry_run)
+    _print_sweep(result, dry_run)
+
+
+@main.command("deliver", help="发送待发的邮件和 Webhook 消息（失败的按退避时间重试）。")
+@NOW_OPTION
+def deliver_cmd(now_text: str | None) -> None:
+    from .services.notify import deliver_pending
+
+    with _schema_database() as db, db.Session() as session:
+        report = deliver_pending(session, _instant(now_text))
+    click.echo(f"发送成功 {report.sent} 条，失败 {report.failed} 条。")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+
+
+@main.command("digest", help="向督办人员发送督办日报（非工作日不发送，每人每日一次）。")
+@NOW_OPTION
+def digest_cmd(now_text: str | None) -> None:
+    from .services.digest import send_digests
+
+    with _schema_database() as db, db.Session() as session:
+        result = send_digests(session, _instant(now_text))
+    if not result.working_day:
+        click.echo(f"{result.day.isoformat()} 不是工作日，不发送督办日报。")
+    else:
+        click.echo(f"{result.day.isoformat()} 督办日报已发送 {len(result.sent_to)} 人。")
+
+
+@main.command("scheduler", help="以独立进程运行定时任务（期限扫描、消息发送、督办日报）。")
+def scheduler_cmd() -> None:
+    import logging
+
+    from .scheduler import SchedulerRunner
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("petition_flow").setLevel(logging.INFO)
+    with _schema_database() as db:
+        _run_scheduler(SchedulerRunner(db.engine, blocking=True))
+
+
+def _run_scheduler(runner) -> None:
+    import signal
+
+    def _stop(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    click.echo(f"调度器 {runner.holder} 启动；同一数据库上只有持有租约的调度器执行任务。按 Ctrl+C 停止。")
+    try:
+        runner.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        # A second Ctrl+C must not cut the lease release short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        released = runner.shutdown(wait=False)
+        click.echo("调度器已停止，租约已交还。" if released else "调度器已停止。")
+
+
+@main.command("bench", help="在大量案件上测量一次期限扫描的用时（默认使用临时 SQLite 数据库）。")
+@click.option("--cases", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+              help="在办案件数（每件一个运行中的办理期限）。")
+@click.option("--changes", default=10_000, show_default=True, type=click.IntRange(min=0),
+              help="同一天变色的期限数。")
+@click.option("--database-url", default=None,
+              help="基准测试专用数据库；默认在临时目录新建 SQLite 文件。不要指向生产数据库。")
+@click.option("--now", "now_text", default="2026-10-09T09:00", show_default=True,
+              help="扫描时间（北京时间）。")
+def bench_cmd(cases: int, changes: int, database_url: str | None, now_text: str) -> None:
+    import tempfile
+
+    from .migrate import upgrade
+    from .services.bench import run_bench
+    from .services.org import seed_organisation
+
+    if database_url is None:
+        folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
+        database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    db = Database(database_url)
+    try:
+        upgrade(db.engine)
+        with db.Session() as session:
+            seed_organisation(session)
+            session.commit()
+        now = _instant(now_text)
+        click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
+        report = run_bench(db.Session, now, clock.local_date(now), cases, changes)
+    finally:
+        db.engine.dispose()
+    click.echo(f"案件 {report.cases:,} 件（准备用时 {report.seed_seconds:.1f} 秒）")
+    click.echo("扫描查询计划：" + report.plan.replace("\n", " | "))
+    click.echo(f"无事可做的扫描：中位数 {report.idle_median_ms:.2f} ms "
+               f"（{', '.join(f'{t:.2f}' for t in report.idle_ms)}）")
+    click.echo(f"{report.changes:,} 个期限同时变色的扫描：{report.busy_ms:.0f} ms，"
+               f"新发预警 {report.busy_alerts:,} 条")
+    click.echo(f"之后无事可做的扫描：中位数 {sorted(report.idle_after_ms)[len(report.idle_after_ms) // 2]:.2f} ms")
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -123,6 +124,8 @@ class Case(Base):
     simple: Mapped[bool] = mapped_column(Boolean, default=False)
     major_urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     collective: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 挂牌督办: an open listed supervision order marks the case on every dashboard.
+    listed_supervision: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -187,12 +190,16 @@ class Clock(Base):
     calendar_version: Mapped[str] = mapped_column(String(128))
     explanation: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every recompute
+    # The next day the warning colour may change; None once red (or for a petitioner's
+    # window). The sweeper reads only running clocks with next_level_on <= today.
+    next_level_on: Mapped[date | None] = mapped_column(Date)
     started_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_clocks_status_due", "status", "due_date"),
         Index("ix_clocks_case", "case_id", "rule"),
+        Index("ix_clocks_status_next_level", "status", "next_level_on"),
     )
 
 
@@ -251,7 +258,158 @@ class CalendarYear(Base):
     imported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+# --- scheduler ---
+
+
+class Alert(Base):
+    """A warning raised once per (case, clock, level, deadline version), or per supervision
+    order, level and order version (红黄蓝预警). ``reached_at`` is when the level was reached;
+    ``raised_at`` when a sweep noticed it (later after downtime)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    clock_id: Mapped[int | None] = mapped_column(ForeignKey("clocks.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_orders.id"))
+    level: Mapped[str] = mapped_column(String(8))  # blue | yellow | red
+    deadline_version: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(128))  # the clock's or the order's label
+    due_date: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # responsible unit
+    reached_at: Mapped[datetime]
+    raised_at: Mapped[datetime]
+    recipients: Mapped[list[str]] = mapped_column(JSON)  # "role:username", at raise time
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "clock_id", "level", "deadline_version",
+                         name="uq_alerts_clock_level_version"),
+        UniqueConstraint("order_id", "level", "deadline_version",
+                         name="uq_alerts_order_level_version"),
+        Index("ix_alerts_raised_at", "raised_at"),
+    )
+
+
+class InboxItem(Base):
+    """A message in a user's in-app inbox (站内消息): an alert, an order, a digest…"""
+
+    __tablename__ = "inbox_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(64))  # "alert:12", "digest:2026-10-09"… once per user
+    kind: Mapped[str] = mapped_column(String(24))
+    level: Mapped[str | None] = mapped_column(String(8))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_inbox_user_key"),
+        Index("ix_inbox_user_unread", "user_id", "read_at"),
+    )
+
+
+class UserContact(Base):
+    """Where a user is reached outside the application (email for now)."""
+
+    __tablename__ = "user_contacts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class Delivery(Base):
+    """Outbox: a message to send by email or webhook, written with what caused it and sent
+    afterwards; failures are recorded and retried with backoff, never dropped."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    target: Mapped[str] = mapped_column(String(512))  # address or URL
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    inbox_item_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_items.id"))
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_deliveries_status_next", "status", "next_attempt_at"),)
+
+
+class SupervisionOrder(Base):
+    """督办单: a supervisor orders the responsible unit to act by a date and reply in writing."""
+
+    __tablename__ = "supervision_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The alert it was issued from; no foreign key, alerts already refer to orders.
+    alert_id: Mapped[int | None] = mapped_column(Integer)
+    issuer_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issuer_role: Mapped[str] = mapped_column(String(32))
+    target_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)  # 挂牌督办
+    requirements: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime]
+    due_date: Mapped[date] = mapped_column(Date)
+    blue_on: Mapped[date | None] = mapped_column(Date)
+    yellow_on: Mapped[date | None] = mapped_column(Date)
+    red_on: Mapped[date | None] = mapped_column(Date)
+    next_level_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))  # open | replied | closed
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None]
+    replied_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    closed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_orders_status_next_level", "status", "next_level_on"),)
+
+
+class AccountabilityRecord(Base):
+    """追责问责: a duty clock went red; names unit, person and the rule broken, for a
+    supervisor to confirm or dismiss with a reason. Nothing else follows automatically."""
+
+    __tablename__ = "accountability_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"))
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    article: Mapped[str] = mapped_column(String(128))
+    ground: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date] = mapped_column(Date)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | dismissed
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_accountability_status", "status"),)
+
+
+class SchedulerLease(Base):
+    """Which scheduler process is active; renewed while alive, taken over once expired."""
+
+    __tablename__ = "scheduler_leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 __all__ = [
-    "AuditEntry", "AuditHead", "Base", "CalendarYear", "Case", "CaseNumber", "Clock",
-    "Notice", "Party", "Region", "Unit", "User",
+    "AccountabilityRecord", "Alert", "AuditEntry", "AuditHead", "Base", "CalendarYear", "Case",
+    "CaseNumber", "Clock", "Delivery", "InboxItem", "Notice", "Party", "Region",
+    "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
 ]

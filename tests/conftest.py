@@ -16,16 +16,23 @@ from petition_flow.clock import CHINA_TZ
 from petition_flow.db import make_engine, make_session_factory
 from petition_flow.migrate import upgrade
 from petition_flow.models import (
+    AccountabilityRecord,
+    Alert,
     AuditEntry,
     AuditHead,
     CalendarYear,
     Case,
     CaseNumber,
     Clock,
+    Delivery,
+    InboxItem,
     Notice,
     Party,
+    SchedulerLease,
+    SupervisionOrder,
     Unit,
     User,
+    UserContact,
 )
 from petition_flow.services.actor import SYSTEM, Actor
 from petition_flow.services.audit import AuditBatch
@@ -36,7 +43,9 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber, CalendarYear)
+CASE_TABLES = (Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder, UserContact,
+               SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber,
+               CalendarYear)
 
 
 def _reset_postgres(engine) -> None:

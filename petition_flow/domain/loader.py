@@ -21,6 +21,7 @@ from .levels import LEVEL_LABELS, LEVELS, WarningLevel
 from .spec import (
     INPUT_TYPES,
     ROLES,
+    AccountabilityRule,
     ClockExtend,
     ClockRule,
     ClockStart,
@@ -35,8 +36,10 @@ from .spec import (
     WorkflowSpec,
 )
 
+# Who may hold a clock instead of the responsible unit (复查 by the county, 复核 by the city).
+HOLDER_ROLES = ("county_supervisor", "city_supervisor")
 TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
-            "on_register", "triggers", "transitions", "warning_levels"}
+            "on_register", "triggers", "transitions", "warning_levels", "accountability"}
 
 
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -132,6 +135,7 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
                       for i, s in enumerate(reg.get("start") or []))
     reg_notices = _notice_refs(reg.get("notices") or [], "on_register.notices", notices, errors)
     levels = _warning_levels(doc.get("warning_levels") or {}, errors)
+    accountability = _accountability(doc.get("accountability") or {}, clocks, errors)
     used = {t.trigger for t in transitions}
     for name in triggers:
         if name not in used:
@@ -141,6 +145,7 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
         source=filename, initial=str(initial), steps=steps, states=states, clocks=clocks,
         notices=notices, triggers=triggers, transitions=transitions, local_limits=local,
         register_start=reg_start, register_notices=reg_notices, warning_levels=levels,
+        accountability=accountability,
     )
 
 
@@ -166,6 +171,31 @@ def _warning_levels(items: dict, errors: _Errors) -> dict[str, WarningLevel]:
             errors.add(where + ".workdays_left", "应为正整数（剩余工作日数）。")
         out[level] = WarningLevel(level, str(body.get("label") or LEVEL_LABELS[level]), notify,
                                   fraction, workdays)
+    return out
+
+
+def _accountability(items: dict, clocks, errors: _Errors) -> dict[str, AccountabilityRule]:
+    """Which duty clocks make an accountability record when they go red, and under which rule."""
+    out = {}
+    for clock_id, body in items.items():
+        where = f"accountability.{clock_id}"
+        rule = clocks.get(clock_id)
+        if rule is None:
+            errors.add(where, f"未知期限“{clock_id}”。")
+            continue
+        if not rule.duty:
+            errors.add(where, "信访人的申请期限不是机关的法定职责，不能追责。")
+            continue
+        if not isinstance(body, dict):
+            errors.add(where, "应为映射（article、ground）。")
+            continue
+        _unknown_keys(body, {"article", "ground"}, where + ".", errors)
+        article, ground = body.get("article"), body.get("ground")
+        if not isinstance(article, str) or not article.strip():
+            errors.add(where + ".article", "缺少违反的条款。")
+        if not isinstance(ground, str) or not ground.strip():
+            errors.add(where + ".ground", "缺少追责事由。")
+        out[clock_id] = AccountabilityRule(clock_id, str(article or ""), str(ground or ""))
     return out
 
 
@@ -197,7 +227,7 @@ def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
 
 def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
     allowed = {"label", "days", "unit", "statutory_days", "article", "runs_while", "paused_in",
-               "max_extension_days", "duty"}
+               "max_extension_days", "duty", "held_by"}
     out = {}
     for cid, body in items.items():
         where = f"clocks.{cid}"
@@ -224,12 +254,16 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".runs_while", "须列出计时所在的状态。")
         if not paused <= runs:
             errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
+        held_by = body.get("held_by")
+        if held_by is not None and held_by not in HOLDER_ROLES:
+            errors.add(where + ".held_by", "只能是 county_supervisor 或 city_supervisor。")
         out[cid] = ClockRule(
             id=cid, label=str(body.get("label") or cid), days=days,
             unit=str(body.get("unit")), article=str(body.get("article") or ""),
             statutory_days=statutory, runs_while=frozenset(runs), paused_in=frozenset(paused),
             max_extension_days=int(body.get("max_extension_days") or 0),
             duty=bool(body.get("duty", True)),
+            held_by=held_by if held_by in HOLDER_ROLES else None,
         )
     return out
 

@@ -47,6 +47,18 @@ class ClockRule:
     max_extension_days: int = 0
     basis: str | None = None  # a stricter local rule's name, when it replaced the statutory days
     duty: bool = True  # an organ's obligation; False for a petitioner's window (复查/复核 request)
+    # The role whose organ must act, when it is not the responsible unit: 复查 is decided a
+    # level up (county supervisors here), 复核 by the city. Warnings and accountability go there.
+    held_by: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountabilityRule:
+    """追责问责: the rule an organ breaks when this duty clock goes red (Arts. 43-45)."""
+
+    clock: str
+    article: str
+    ground: str  # what was not done, as a supervisor reads it
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class WorkflowSpec:
     register_start: tuple[ClockStart, ...] = ()
     register_notices: tuple[str, ...] = ()
     warning_levels: dict[str, WarningLevel] = field(default_factory=dict)
+    accountability: dict[str, AccountabilityRule] = field(default_factory=dict)
 
     def clock_for(self, clock_id: str, region_code: str | None) -> ClockRule:
         """The clock rule as it applies in a county: a stricter local limit replaces the days."""

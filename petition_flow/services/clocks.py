@@ -59,6 +59,8 @@ def _apply(clock: Clock, due, calendar: WorkCalendar, levels) -> None:
         clock.blue_on, clock.yellow_on, clock.red_on = dates.blue_on, dates.yellow_on, dates.red_on
     else:
         clock.blue_on = clock.yellow_on = clock.red_on = None
+    # A new deadline version is swept again from its first level (services/alerts.py).
+    clock.next_level_on = clock.blue_on
 
 
 def clock_level(clock: Clock, today: date) -> str | None:

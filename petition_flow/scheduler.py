@@ -1,0 +1,200 @@
+"""The scheduler: APScheduler 3 running a fixed set of jobs that call services.
+
+Never one job per case: deadlines live in the database (``clocks.next_level_on``) and a
+sweep every minute reads the due ones (anchors.md §4.5). The jobs:
+
+- ``lease``   every 20 s: take or renew the database lease; only its holder runs the rest;
+- ``sweep``   every minute: ``sweep_deadlines`` (alerts, accountability records);
+- ``deliver`` every 30 s: send the outbox (email, webhook), retrying failures with backoff;
+- ``digest``  08:30 China time daily: the supervisors' digest (skipped on non-working days);
+  on taking the lease after 08:30 it is sent at once if today's has not gone out.
+
+Jobs live in a MemoryJobStore (nothing pickled), coalesce missed runs into one, have a
+misfire grace time and never overlap themselves; each opens its own session and a failing
+job is logged, never fatal to the scheduler. Several schedulers may be started by mistake
+(several web workers, a standby): the lease makes exactly one of them act, and another takes
+over once the active one's lease expires. The unique constraints under the alerts make even
+a double run harmless.
+
+``petition-flow scheduler`` runs it in the foreground as its own process (BlockingScheduler);
+``start_embedded_scheduler(app_or_engine)`` runs it in a background thread of the embedded
+single process (``petition-flow serve``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Engine
+
+from . import clock
+from .db import make_session_factory
+from .services.alerts import sweep_deadlines
+from .services.digest import send_digests
+from .services.lease import acquire_lease, release_lease
+from .services.notify import NotifyConfig, deliver_pending
+
+log = logging.getLogger("petition_flow.scheduler")
+
+DIGEST_AT = time(8, 30)
+JOB_IDS = ("lease", "sweep", "deliver", "digest")
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class SchedulerRunner:
+    """One scheduler process's jobs, lease and sessions."""
+
+    def __init__(self, engine: Engine, *, config: NotifyConfig | None = None,
+                 holder: str | None = None, blocking: bool = False,
+                 lease_ttl: float = 90, renew_every: float = 20, sweep_every: float = 60,
+                 deliver_every: float = 30):
+        self.Session = make_session_factory(engine)
+        self.config = config or NotifyConfig.load()
+        self.holder = holder or default_holder()
+        self.lease_ttl = timedelta(seconds=lease_ttl)
+        self.intervals = {"lease": renew_every, "sweep": sweep_every, "deliver": deliver_every}
+        self._lease_until: datetime | None = None
+        self._lock = threading.Lock()
+        self.scheduler = self._build(BlockingScheduler if blocking else BackgroundScheduler)
+
+    # --- lease -----------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """True while this process holds an unexpired lease."""
+        with self._lock:
+            return self._lease_until is not None and clock.now() < self._lease_until
+
+    def renew_lease(self) -> bool:
+        now = clock.now()
+        was_active = self.active
+        try:
+            with self.Session() as session:
+                held = acquire_lease(session, self.holder, now, self.lease_ttl)
+        except Exception:
+            log.exception("续租调度租约失败（数据库不可用？），租约到期前仍视为有效")
+            return self.active
+        with self._lock:
+            self._lease_until = now + self.lease_ttl if held else None
+        if held and not was_active:
+            log.info("调度器 %s 取得租约，开始执行定时任务", self.holder)
+            self._catch_up_digest(now)
+        elif was_active and not held:
+            log.warning("调度器 %s 失去租约，停止执行定时任务", self.holder)
+        return held
+
+    def _catch_up_digest(self, now: datetime) -> None:
+        # Started (or taken over) after 08:30: today's digest may not have gone out yet;
+        # send_digests is once per user and day and does nothing on non-working days.
+        if now.astimezone(clock.CHINA_TZ).time() >= DIGEST_AT:
+            self.run_job("digest", self._digest)
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def _sweep(self, session, now):
+        result = sweep_deadlines(session, now, config=self.config)
+        took = (clock.now() - now).total_seconds() * 1000
+        if result.alerts:
+            log.info("期限扫描：新发预警 %d 条（红 %d，黄 %d，蓝 %d），检查期限 %d 个，用时 %.0f ms",
+                     len(result.alerts), result.count("red"), result.count("yellow"),
+                     result.count("blue"), result.examined, took)
+        else:
+            log.debug("期限扫描：没有新的预警，用时 %.1f ms", took)
+
+    def _deliver(self, session, now):
+        report = deliver_pending(session, now, self.config)
+        if report.sent or report.failed:
+            log.info("发送：成功 %d，失败 %d（将按退避时间重试）", report.sent, report.failed)
+
+    def _digest(self, session, now):
+        result = send_digests(session, now, config=self.config)
+        if result.sent_to:
+            log.info("督办日报已发送 %d 人", len(result.sent_to))
+
+    def run_job(self, name: str, func: Callable[[Any, datetime], None]) -> None:
+        """Run one job in its own session, if this process is the active scheduler."""
+        if not self.active:
+            return
+        started = clock.now()
+        try:
+            with self.Session() as session:
+                func(session, started)
+        except Exception:
+            log.exception("定时任务 %s 执行失败，下次按计划重试", name)
+        else:
+            log.debug("定时任务 %s 用时 %.1f ms", name,
+                      (clock.now() - started).total_seconds() * 1000)
+
+    def _build(self, cls: type[BaseScheduler]) -> BaseScheduler:
+        scheduler = cls(jobstores={"default": MemoryJobStore()}, timezone=clock.CHINA_TZ,
+                        job_defaults={"coalesce": True, "max_instances": 1,
+                                      "misfire_grace_time": 30})
+        scheduler.add_job(self.renew_lease, "interval", seconds=self.intervals["lease"],
+                          id="lease", next_run_time=clock.now())
+        scheduler.add_job(self.run_job, "interval", args=("sweep", self._sweep),
+                          seconds=self.intervals["sweep"], id="sweep")
+        scheduler.add_job(self.run_job, "interval", args=("deliver", self._deliver),
+                          seconds=self.intervals["deliver"], id="deliver")
+        scheduler.add_job(self.run_job, "cron", args=("digest", self._digest),
+                          hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, id="digest",
+                          misfire_grace_time=4 * 3600)
+        return scheduler
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        log.info("调度器 %s 启动（每%d秒扫描期限，每日%s发送督办日报）", self.holder,
+                 self.intervals["sweep"], DIGEST_AT.strftime("%H:%M"))
+        self.scheduler.start()
+
+    def shutdown(self, wait: bool = True) -> bool:
+        """Stop the jobs and hand the lease back so a standby takes over at once; True if
+        this process held the lease and gave it back."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        if self._lease_until is None:
+            return False
+        with self._lock:
+            self._lease_until = None
+        try:
+            with self.Session() as session:
+                release_lease(session, self.holder, clock.now())
+        except Exception:
+            log.exception("释放调度租约失败，租约将自然到期")
+            return False
+        return True
+
+
+def start_embedded_scheduler(app_or_engine, **options) -> SchedulerRunner:
+    """Start the scheduler in a background thread of the web process; returns the runner.
+
+    Pass the Flask app (its engine and PETITION_FLOW_* config are used) or an Engine. Call
+    it once per process, after the app is created and not in the debug reloader's parent;
+    extra processes are harmless (the lease keeps one active). It stops at interpreter exit.
+    """
+    engine = app_or_engine
+    extensions = getattr(app_or_engine, "extensions", None)
+    if extensions is not None:
+        engine = extensions["petition_flow.engine"]
+        options.setdefault("config", NotifyConfig.from_mapping(
+            {**os.environ, **{k: v for k, v in app_or_engine.config.items()
+                              if k.startswith("PETITION_FLOW_")}}))
+    runner = SchedulerRunner(engine, blocking=False, **options)
+    runner.start()
+    atexit.register(runner.shutdown, wait=False)
+    return runner

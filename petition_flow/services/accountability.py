@@ -1,0 +1,103 @@
+"""Accountability records (追责问责, 信访工作条例第四十三条至第四十五条).
+
+When a duty clock goes red, the sweeper writes a record naming the responsible unit, the
+person, the rule broken (from the workflow's ``accountability`` section: Art. 44 for a late
+acceptance notice, Art. 45 for handling not finished in time) and any extension already
+granted. A supervisor confirms or dismisses it with a written reason; nothing else
+follows automatically. The person is the first handler (首办责任人) while the first-handler
+unit still holds the matter, otherwise the head of the responsible unit (单位负责人).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..domain.spec import AccountabilityRule
+from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..models import AccountabilityRecord, Case, Clock
+from .actor import Actor, require_role
+from .audit import AuditBatch
+from .inbox import Directory
+
+SUPERVISORS = ("county_supervisor", "city_supervisor")
+DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
+
+
+def responsible_person(case, unit_id: int | None, directory: Directory) -> int | None:
+    if unit_id is not None and unit_id == case.first_handler_unit_id:
+        return case.first_handler_user_id
+    leaders = directory.in_unit(unit_id, "unit_leader")
+    return leaders[0].user_id if leaders else None
+
+
+def record_breach(session: Session, audit: AuditBatch, now: datetime, alert_id: int,
+                  clock: Clock, case, rule: AccountabilityRule, unit_id: int | None,
+                  directory: Directory) -> int:
+    """Write the record for a red alert (called by the sweeper, inside its transaction)."""
+    record = AccountabilityRecord(
+        case_id=case.id, clock_id=clock.id, alert_id=alert_id, unit_id=unit_id,
+        user_id=responsible_person(case, unit_id, directory), article=rule.article,
+        ground=rule.ground, due_date=clock.due_date, extension_days=clock.extension_days,
+        status="pending", created_at=now)
+    session.add(record)
+    session.flush()
+    audit.add("accountability_recorded", case_id=case.id, record_id=record.id,
+              alert_id=alert_id, clock=clock.rule, unit_id=unit_id, user_id=record.user_id,
+              article=rule.article, ground=rule.ground, due_date=clock.due_date,
+              extension_days=clock.extension_days)
+    return record.id
+
+
+def _require_supervisor_of(session: Session, actor: Actor, case_id: int) -> Case:
+    require_role(actor, *SUPERVISORS)
+    case = session.get(Case, case_id)
+    if actor.role == "county_supervisor" and case.region_id != actor.region_id:
+        raise PermissionDenied("该信访事项不属于您所在的县（区），无权处理。")
+    return case
+
+
+def decide_accountability(session: Session, actor: Actor, now: datetime, record_id: int,
+                          decision: str, reason: str) -> AccountabilityRecord:
+    """A supervisor confirms (认定) or dismisses (不予追责) a record, always with a reason."""
+    begin_write(session)
+    try:
+        record = session.get(AccountabilityRecord, record_id, with_for_update=True)
+        if record is None:
+            raise NotFoundError("未找到该追责问责记录。")
+        _require_supervisor_of(session, actor, record.case_id)
+        if decision not in DECISIONS:
+            raise ValidationError("处理决定无效。", fields={"decision": "只能是认定或不予追责。"})
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("请填写理由。", fields={"reason": "认定或不予追责均须说明理由。"})
+        if record.status != "pending":
+            raise ValidationError("该记录已处理，不能重复处理。")
+        record.status = DECISIONS[decision]
+        record.decided_at, record.decided_by_user_id = now, actor.user_id
+        record.decision_reason = reason
+        audit = AuditBatch(actor, now)
+        audit.add(f"accountability_{record.status}", case_id=record.case_id,
+                  record_id=record.id, reason=reason, article=record.article)
+        audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return record
+
+
+def list_accountability(session: Session, actor: Actor, *, status: str | None = None,
+                        limit: int = 100) -> list[AccountabilityRecord]:
+    """Records a supervisor may decide: their county's, or every county for the city."""
+    require_role(actor, *SUPERVISORS)
+    stmt = select(AccountabilityRecord).join(Case, Case.id == AccountabilityRecord.case_id)
+    if actor.role == "county_supervisor":
+        stmt = stmt.where(Case.region_id == actor.region_id)
+    if status:
+        stmt = stmt.where(AccountabilityRecord.status == status)
+    stmt = stmt.order_by(AccountabilityRecord.created_at.desc(), AccountabilityRecord.id.desc())
+    return list(session.execute(stmt.limit(limit)).scalars())

@@ -1,0 +1,269 @@
+"""The deadline sweeper (红黄蓝预警): raise each warning once, through restarts and crashes.
+
+A sweep reads only running clocks (and open supervision orders) whose ``next_level_on`` has
+come, through the index on (status, next_level_on): nothing else is touched, however many
+cases the database holds. For each it works out the colour in force today and inserts one
+alert per (case, clock, level, deadline version) with INSERT … ON CONFLICT DO NOTHING under
+a unique constraint, so two sweepers at once, a retry or a restart cannot raise it twice;
+only the sweeper whose insert went through writes the inbox items, the outbox deliveries,
+the audit entry and (for red on a duty clock) the accountability record, all in the same
+transaction. On PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED, so concurrent sweepers
+share the work instead of queueing.
+
+After downtime only the colour in force is raised (a clock that went blue, yellow and red
+while the process was down gets one red alert, not three), with ``reached_at`` the real
+time it turned red: 00:00 China time of the day after the due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ..clock import CHINA_TZ, local_date
+from ..db import begin_write
+from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
+from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, Unit
+from .accountability import record_breach
+from .actor import SYSTEM
+from .audit import AuditBatch
+from .clocks import clock_level
+from .dbutil import insert_ignore
+from .inbox import Directory, Recipient
+from .notify import NotifyConfig, Outbox
+
+NEXT_LEVEL_FIELD = {None: "blue_on", "blue": "yellow_on", "yellow": "red_on", "red": None}
+URGING = {
+    "blue": "请合理安排，按期办结。",
+    "yellow": "期限临近，请抓紧办理；确需延期的，请依法办理延期审批。",
+    "red": "已超过办理期限，请立即办理，并向督办部门书面说明超期原因。",
+}
+
+
+def level_start(day: date) -> datetime:
+    """The instant a colour is reached: 00:00 China time of its first day."""
+    return datetime.combine(day, time(0), CHINA_TZ)
+
+
+@dataclass
+class RaisedAlert:
+    alert_id: int
+    case_id: int
+    case_no: str
+    subject: str
+    level: str
+    label: str
+    due_date: date
+    reached_at: datetime
+    raised_at: datetime
+    recipients: list[str]
+    unit_name: str | None = None
+    order_id: int | None = None
+    accountability_id: int | None = None
+
+    @property
+    def days_late(self) -> int:
+        """Days between reaching the colour and the sweep noticing it (catch-up after downtime)."""
+        return (local_date(self.raised_at) - local_date(self.reached_at)).days
+
+
+@dataclass
+class SweepResult:
+    now: datetime
+    alerts: list[RaisedAlert] = field(default_factory=list)
+    examined: int = 0
+
+    def count(self, level: str) -> int:
+        return sum(1 for a in self.alerts if a.level == level)
+
+
+class _Sweep:
+    def __init__(self, session: Session, now: datetime, config: NotifyConfig):
+        from .petitions import all_engines
+
+        self.session, self.now, self.today = session, now, local_date(now)
+        self.engines = all_engines()
+        self.directory = Directory(session)
+        self.audit = AuditBatch(SYSTEM, now)
+        self.outbox = Outbox(config, now)
+        self.result = SweepResult(now)
+        self.inbox: list[dict] = []
+        self._units: dict[int, str] = {}
+
+    def unit_name(self, unit_id: int | None) -> str | None:
+        if unit_id is None:
+            return None
+        if unit_id not in self._units:
+            self._units[unit_id] = self.session.get(Unit, unit_id).name
+        return self._units[unit_id]
+
+    def finish_batch(self, commit: bool) -> None:
+        if self.inbox:
+            self.session.connection().execute(insert(InboxItem.__table__), self.inbox)
+            self.inbox.clear()
+        self.audit.flush(self.session)
+        self.session.add_all(self.outbox.rows)
+        self.outbox.rows.clear()
+        if commit:
+            self.session.commit()
+        else:
+            self.session.flush()
+
+    # --- clocks ---------------------------------------------------------------------------
+
+    def clock_batch(self, limit: int) -> int:
+        clocks = self.session.execute(
+            select(Clock).where(Clock.status == "running", Clock.next_level_on <= self.today)
+            .order_by(Clock.next_level_on, Clock.id).limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars().all()
+        if not clocks:
+            return 0
+        cases = {c.id: c for c in self.session.execute(
+            select(Case.id, Case.case_no, Case.workflow, Case.region_id,
+                   Case.responsible_unit_id, Case.registered_unit_id,
+                   Case.first_handler_unit_id, Case.first_handler_user_id)
+            .where(Case.id.in_({c.case_id for c in clocks}))
+        )}
+        for clock in clocks:
+            self._clock(clock, cases[clock.case_id])
+        self.result.examined += len(clocks)
+        return len(clocks)
+
+    def _clock(self, clock: Clock, case) -> None:
+        level = clock_level(clock, self.today)
+        following = NEXT_LEVEL_FIELD[level]
+        clock.next_level_on = getattr(clock, following) if following else None
+        if level is None:
+            return
+        spec = self.engines[case.workflow].spec
+        warning = spec.warning_levels.get(level)
+        roles = warning.notify if warning else ()
+        rule = spec.clocks.get(clock.rule)
+        if rule is not None and rule.held_by:
+            # 复查/复核: the supervisors who must decide stand in for handler and leader.
+            holders = self.directory.holders(rule.held_by, case.region_id)
+            unit_id = holders[0].unit_id if holders else None
+            roles = tuple(dict.fromkeys(
+                rule.held_by if r in ("handler", "unit_leader") else r for r in roles))
+        else:
+            unit_id = case.responsible_unit_id or case.registered_unit_id
+        recipients = self.directory.resolve(roles, unit_id=unit_id, region_id=case.region_id)
+        reached = level_start(getattr(clock, f"{level}_on"))
+        raised = self._raise(case, level, warning, recipients, reached, unit_id,
+                             clock_id=clock.id, version=clock.version, subject=clock.label,
+                             article=clock.article, due=clock.due_date, clock_rule=clock.rule)
+        if raised is None or level != "red":
+            return
+        rule = spec.accountability.get(clock.rule)
+        if rule is not None:
+            raised.accountability_id = record_breach(
+                self.session, self.audit, self.now, raised.alert_id, clock, case, rule,
+                unit_id, self.directory)
+
+    # --- supervision orders ---------------------------------------------------------------
+
+    def order_batch(self, limit: int) -> int:
+        orders = self.session.execute(
+            select(SupervisionOrder)
+            .where(SupervisionOrder.status == "open", SupervisionOrder.next_level_on <= self.today)
+            .order_by(SupervisionOrder.next_level_on, SupervisionOrder.id).limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars().all()
+        for order in orders:
+            self._order(order)
+        self.result.examined += len(orders)
+        return len(orders)
+
+    def _order(self, order: SupervisionOrder) -> None:
+        level = level_on(self.today, LevelDates(order.blue_on, order.yellow_on, order.red_on))
+        following = NEXT_LEVEL_FIELD[level]
+        order.next_level_on = getattr(order, following) if following else None
+        if level is None:
+            return
+        case = self.session.execute(
+            select(Case.id, Case.case_no, Case.workflow, Case.region_id)
+            .where(Case.id == order.case_id)).one()
+        warning = self.engines[case.workflow].spec.warning_levels.get(level)
+        recipients = self.directory.resolve(warning.notify if warning else (),
+                                            unit_id=order.target_unit_id,
+                                            region_id=case.region_id)
+        issuer = [r for r in self.directory.user(order.issuer_user_id)
+                  if r.user_id not in {x.user_id for x in recipients}]
+        self._raise(case, level, warning, recipients + issuer,
+                    level_start(getattr(order, f"{level}_on")), order.target_unit_id,
+                    order_id=order.id, version=order.version, subject=f"督办单第{order.id}号",
+                    article="信访工作条例第四十条（督办）", due=order.due_date, clock_rule=None)
+
+    # --- raising --------------------------------------------------------------------------
+
+    def _raise(self, case, level: str, warning, recipients: list[Recipient],
+               reached: datetime, unit_id: int | None, *, version: int, subject: str,
+               article: str, due: date, clock_rule: str | None, clock_id: int | None = None,
+               order_id: int | None = None) -> RaisedAlert | None:
+        names = [f"{r.role}:{r.username}" for r in recipients]
+        alert_id = insert_ignore(self.session, Alert, dict(
+            case_id=case.id, clock_id=clock_id, order_id=order_id, level=level,
+            deadline_version=version, subject=subject, due_date=due, unit_id=unit_id,
+            reached_at=reached, raised_at=self.now, recipients=names))
+        if alert_id is None:
+            return None  # raised already, by another sweeper or an earlier run
+        label = warning.label if warning else LEVEL_LABELS[level]
+        raised = RaisedAlert(alert_id, case.id, case.case_no, subject, level, label, due,
+                             reached, self.now, [r.label for r in recipients],
+                             self.unit_name(unit_id), order_id)
+        title = f"【{label}】{case.case_no} {subject}"
+        body = alert_text(raised, article)
+        # The alert id is new, so its inbox keys are too: written in bulk at the batch's end.
+        for r in recipients:
+            self.inbox.append(dict(user_id=r.user_id, key=f"alert:{alert_id}", kind="alert",
+                                   level=level, case_id=case.id, alert_id=alert_id,
+                                   title=title[:200], body=body, created_at=self.now,
+                                   read_at=None))
+            self.outbox.email(r.email, title, body, alert_id=alert_id)
+        self.outbox.webhook(title, body, alert_id=alert_id)
+        self.audit.add("alert_raised", case_id=case.id, alert_id=alert_id, level=level,
+                       clock=clock_rule, order_id=order_id, deadline_version=version,
+                       due_date=due, reached_at=reached, recipients=names)
+        self.result.alerts.append(raised)
+        return raised
+
+
+def alert_text(alert: RaisedAlert, article: str) -> str:
+    reached = alert.reached_at.astimezone(CHINA_TZ)
+    lines = [
+        f"信访件编号：{alert.case_no}",
+        f"期限：{alert.subject}（{article}）",
+        f"截止日期：{alert.due_date.isoformat()}",
+        f"预警级别：{alert.label}（{reached:%Y-%m-%d %H:%M} 起）",
+    ]
+    if alert.unit_name:
+        lines.append(f"责任单位：{alert.unit_name}")
+    if alert.days_late > 0:
+        lines.append(f"说明：系统停机期间达到该级别，恢复后补发（迟{alert.days_late}日）。")
+    lines.append(URGING[alert.level])
+    return "\n".join(lines)
+
+
+def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | None = None,
+                    batch_size: int = 500, dry_run: bool = False) -> SweepResult:
+    """Raise every warning whose day has come, once; commit per batch (roll back if dry_run)."""
+    sweep = _Sweep(session, now, config or NotifyConfig.load())
+    try:
+        for batch in (sweep.clock_batch, sweep.order_batch):
+            while True:
+                if not session.in_transaction():  # a dry run stays in its one transaction
+                    begin_write(session)
+                n = batch(batch_size)
+                sweep.finish_batch(commit=not dry_run)
+                if n < batch_size:
+                    break
+        if dry_run:
+            session.rollback()
+    except Exception:
+        session.rollback()
+        raise
+    return sweep.result

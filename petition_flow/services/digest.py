@@ -1,0 +1,152 @@
+"""The morning digest for supervisors (督办日报), 08:30 China time on working days only.
+
+Each county supervisor gets the figures of their county, each city supervisor those of the
+whole city: clocks now red, yellow and blue, alerts raised since the last working day's
+digest, open supervision orders (listed ones apart) and accountability records waiting for a
+decision. Whether today is a working day comes from the working calendar (statutory
+holidays off, 调休 Saturdays on). Once per user and day: a rerun or a second scheduler
+sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from ..clock import local_date
+from ..db import begin_write
+from ..models import AccountabilityRecord, Alert, Case, Clock, Region, SupervisionOrder
+from .actor import SYSTEM, Actor
+from .alerts import level_start
+from .audit import AuditBatch
+from .calendars import current_calendar
+from .inbox import Directory, Recipient, post
+from .notify import NotifyConfig, Outbox
+from .queries import scope_clause
+
+
+@dataclass
+class Figures:
+    red: int = 0
+    yellow: int = 0
+    blue: int = 0
+    new_alerts: int = 0
+    open_orders: int = 0
+    listed_orders: int = 0
+    pending_accountability: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class DigestResult:
+    day: date
+    working_day: bool
+    sent_to: list[str] = field(default_factory=list)
+
+
+def _by_region(session: Session, today: date, since: datetime,
+               scope=True) -> dict[int, Figures]:
+    """Figures per county, over the cases ``scope`` (a clause on Case) lets through."""
+    out: dict[int, Figures] = {}
+
+    def fig(region_id: int) -> Figures:
+        return out.setdefault(region_id, Figures())
+
+    running = and_(Clock.status == "running", Clock.red_on.is_not(None))
+    for region_id, red, yellow, blue in session.execute(
+        select(Case.region_id,
+               func.count().filter(Clock.red_on <= today),
+               func.count().filter(Clock.red_on > today, Clock.yellow_on <= today),
+               func.count().filter(Clock.yellow_on > today, Clock.blue_on <= today))
+        .select_from(Clock).join(Case, Case.id == Clock.case_id)
+        .where(scope, running, Clock.blue_on <= today)
+        .group_by(Case.region_id)
+    ):
+        fig(region_id).red, fig(region_id).yellow, fig(region_id).blue = red, yellow, blue
+    for region_id, n in session.execute(
+        select(Case.region_id, func.count()).select_from(Alert)
+        .join(Case, Case.id == Alert.case_id)
+        .where(scope, Alert.raised_at >= since).group_by(Case.region_id)
+    ):
+        fig(region_id).new_alerts = n
+    for region_id, n, listed in session.execute(
+        select(Case.region_id, func.count(), func.count().filter(SupervisionOrder.listed.is_(True)))
+        .select_from(SupervisionOrder).join(Case, Case.id == SupervisionOrder.case_id)
+        .where(scope, SupervisionOrder.status != "closed").group_by(Case.region_id)
+    ):
+        fig(region_id).open_orders, fig(region_id).listed_orders = n, listed
+    for region_id, n in session.execute(
+        select(Case.region_id, func.count()).select_from(AccountabilityRecord)
+        .join(Case, Case.id == AccountabilityRecord.case_id)
+        .where(scope, AccountabilityRecord.status == "pending").group_by(Case.region_id)
+    ):
+        fig(region_id).pending_accountability = n
+    return out
+
+
+def warning_figures(session: Session, actor: Actor, now: datetime) -> Figures:
+    """Red, yellow and blue counts (and today's alerts, open orders, pending records) over the
+    cases the actor may see: for the counts shown on every dashboard."""
+    today = local_date(now)
+    total = Figures()
+    for f in _by_region(session, today, level_start(today), scope_clause(actor)).values():
+        total.add(f)
+    return total
+
+
+def digest_text(scope: str, day: date, f: Figures) -> str:
+    return "\n".join([
+        f"{day.isoformat()} {scope}信访事项办理时限情况：",
+        f"红色超期 {f.red} 件，黄色预警 {f.yellow} 件，蓝色提示 {f.blue} 件；",
+        f"自上一工作日以来新发预警 {f.new_alerts} 条；",
+        f"未办结督办单 {f.open_orders} 件（其中挂牌督办 {f.listed_orders} 件）；",
+        f"待处理追责问责记录 {f.pending_accountability} 条。",
+    ])
+
+
+def send_digests(session: Session, now: datetime, *,
+                 config: NotifyConfig | None = None) -> DigestResult:
+    """Post today's digest to every supervisor's inbox (and email), on working days only."""
+    today = local_date(now)
+    calendar = current_calendar(session)
+    result = DigestResult(today, calendar.is_workday(today))
+    if not result.working_day:
+        return result
+    begin_write(session)
+    try:
+        previous = today - timedelta(days=1)
+        while not calendar.is_workday(previous):
+            previous -= timedelta(days=1)
+        figures = _by_region(session, today, level_start(previous))
+        regions = {r.id: r.name for r in session.execute(select(Region)).scalars()}
+        city = Figures()
+        for f in figures.values():
+            city.add(f)
+        outbox = Outbox(config or NotifyConfig.load(), now)
+        directory = Directory(session)
+        targets: list[tuple[Recipient, str, Figures]] = [
+            (r, "全市", city) for r in directory.anywhere("city_supervisor")]
+        for region_id, name in regions.items():
+            for r in directory.in_region(region_id, "county_supervisor"):
+                targets.append((r, name, figures.get(region_id, Figures())))
+        for recipient, scope, f in targets:
+            if post(session, outbox, [recipient], key=f"digest:{today.isoformat()}",
+                    kind="digest", title=f"【督办日报】{today.isoformat()} {scope}",
+                    body=digest_text(scope, today, f), now=now):
+                result.sent_to.append(recipient.username)
+        session.add_all(outbox.rows)
+        if result.sent_to:
+            audit = AuditBatch(SYSTEM, now)
+            audit.add("digest_sent", day=today, recipients=result.sent_to)
+            audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result

@@ -1,0 +1,160 @@
+"""Who is told, and the in-app inbox (站内消息).
+
+Recipients are named by organisational role, never by user, and resolved when a message is
+raised: ``handler`` and ``unit_leader`` are the users with that role in the responsible unit
+(a petition bureau that still holds a matter has no handlers: its reception staff act for
+it), ``county_supervisor`` the supervisors of the case's county, ``city_supervisor`` those
+of the city. A clock held by supervisors (复查, 复核: ``held_by`` in the workflow) has no
+responsible unit of its own: its handler and leader are those supervisors. Each recipient
+gets one inbox item per message key, and an email when SMTP is configured and the user has
+an address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..domain.spec import ROLE_LABELS
+from ..errors import NotFoundError, PermissionDenied
+from ..models import InboxItem, Unit, User, UserContact
+from .actor import Actor
+from .audit import AuditBatch
+from .dbutil import insert_ignore
+from .notify import Outbox
+
+# In a unit without users of the role, who acts for it (a bureau has reception staff).
+STAND_IN = {"handler": "reception"}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    email: str | None
+    unit_id: int
+
+    @property
+    def label(self) -> str:
+        return f"{ROLE_LABELS.get(self.role, self.role)} {self.display_name}"
+
+
+class Directory:
+    """Users by role in a unit, a county or the city; cached for one sweep or use case."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._cache: dict[tuple, list[Recipient]] = {}
+
+    def _users(self, key: tuple, *where) -> list[Recipient]:
+        if key not in self._cache:
+            rows = self.session.execute(
+                select(User.id, User.username, User.display_name, User.role, UserContact.email,
+                       User.unit_id)
+                .join(Unit, Unit.id == User.unit_id)
+                .outerjoin(UserContact, UserContact.user_id == User.id)
+                .where(User.active.is_(True), *where).order_by(User.id)
+            ).all()
+            self._cache[key] = [Recipient(*row) for row in rows]
+        return self._cache[key]
+
+    def in_unit(self, unit_id: int | None, role: str) -> list[Recipient]:
+        if unit_id is None:
+            return []
+        found = self._users(("unit", unit_id, role), User.unit_id == unit_id, User.role == role)
+        if not found and role in STAND_IN:
+            return self.in_unit(unit_id, STAND_IN[role])
+        return found
+
+    def in_region(self, region_id: int, role: str) -> list[Recipient]:
+        return self._users(("region", region_id, role), Unit.region_id == region_id,
+                           User.role == role)
+
+    def anywhere(self, role: str) -> list[Recipient]:
+        return self._users(("any", role), User.role == role)
+
+    def user(self, user_id: int) -> list[Recipient]:
+        return self._users(("user", user_id), User.id == user_id)
+
+    def holders(self, role: str, region_id: int) -> list[Recipient]:
+        """The supervisors who hold a clock (``held_by``): the county's, or the city's."""
+        if role == "county_supervisor":
+            return self.in_region(region_id, role)
+        return self.anywhere(role)
+
+    def resolve(self, roles, *, unit_id: int | None, region_id: int) -> list[Recipient]:
+        """Everyone the roles name for a matter held by ``unit_id`` in ``region_id``, once each."""
+        out: dict[int, Recipient] = {}
+        for role in roles:
+            if role in ("handler", "unit_leader"):
+                found = self.in_unit(unit_id, role)
+            elif role == "county_supervisor":
+                found = self.in_region(region_id, role)
+            else:
+                found = self.anywhere(role)
+            for r in found:
+                out.setdefault(r.user_id, r)
+        return list(out.values())
+
+
+def post(session: Session, outbox: Outbox, recipients: list[Recipient], *, key: str, kind: str,
+         title: str, body: str, now: datetime, case_id: int | None = None,
+         alert_id: int | None = None, level: str | None = None) -> int:
+    """One inbox item per recipient (once per key) and an email each; returns how many."""
+    posted = 0
+    for r in recipients:
+        item_id = insert_ignore(session, InboxItem, dict(
+            user_id=r.user_id, key=key, kind=kind, level=level, case_id=case_id,
+            alert_id=alert_id, title=title[:200], body=body, created_at=now, read_at=None))
+        if item_id is None:
+            continue
+        posted += 1
+        outbox.email(r.email, title, body, alert_id=alert_id, inbox_item_id=item_id)
+    return posted
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.execute(
+        select(func.count()).select_from(InboxItem)
+        .where(InboxItem.user_id == actor.user_id, InboxItem.read_at.is_(None))
+    ).scalar_one()
+
+
+def list_inbox(session: Session, actor: Actor, *, unread_only: bool = False,
+               limit: int = 50) -> list[InboxItem]:
+    """The actor's messages, unread first, newest first."""
+    stmt = select(InboxItem).where(InboxItem.user_id == actor.user_id)
+    if unread_only:
+        stmt = stmt.where(InboxItem.read_at.is_(None))
+    stmt = stmt.order_by(InboxItem.read_at.is_not(None), InboxItem.created_at.desc(),
+                         InboxItem.id.desc()).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> InboxItem:
+    """Mark one message read; acknowledging an alert is audited (who knew, and when)."""
+    begin_write(session)
+    try:
+        item = session.get(InboxItem, item_id)
+        if item is None:
+            raise NotFoundError("未找到该消息。")
+        if item.user_id != actor.user_id:
+            raise PermissionDenied("只能确认发给自己的消息。")
+        if item.read_at is None:
+            item.read_at = now
+            if item.alert_id is not None:
+                audit = AuditBatch(actor, now)
+                audit.add("alert_acknowledged", case_id=item.case_id, alert_id=item.alert_id,
+                          level=item.level)
+                audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return item

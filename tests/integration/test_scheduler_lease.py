@@ -1,0 +1,85 @@
+"""Only one scheduler is active; another takes over when its lease expires."""
+
+from __future__ import annotations
+
+import time as wall
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from petition_flow.models import AuditEntry
+from petition_flow.scheduler import JOB_IDS, SchedulerRunner, start_embedded_scheduler
+from petition_flow.services.lease import acquire_lease, lease_holder, release_lease
+from petition_flow.services.notify import NotifyConfig
+from tests.conftest import at
+
+TTL = timedelta(seconds=90)
+T0 = at("2026-10-09", 9)
+
+
+def test_a_second_scheduler_waits_while_the_lease_is_renewed_and_takes_over_when_it_expires(
+    session
+):
+    assert acquire_lease(session, "a", T0, TTL)
+    assert not acquire_lease(session, "b", T0 + timedelta(seconds=5), TTL)
+    assert acquire_lease(session, "a", T0 + timedelta(seconds=60), TTL)  # renewed to 09:02:30
+    assert not acquire_lease(session, "b", T0 + timedelta(seconds=149), TTL)
+    assert lease_holder(session, T0 + timedelta(seconds=149)) == "a"
+
+    # "a" died at 09:01 and renewed nothing since: at 09:02:30 its lease is gone.
+    assert acquire_lease(session, "b", T0 + timedelta(seconds=150), TTL)
+    assert lease_holder(session, T0 + timedelta(seconds=151)) == "b"
+    assert not acquire_lease(session, "a", T0 + timedelta(seconds=160), TTL)
+    taken = session.execute(select(AuditEntry.details).where(
+        AuditEntry.action == "scheduler_lease_taken").order_by(AuditEntry.seq)).scalars()
+    assert [(d["holder"], d["previous"]) for d in taken] == [("a", None), ("b", "a")]
+
+
+def test_a_released_lease_is_taken_over_at_once(session):
+    assert acquire_lease(session, "a", T0, TTL)
+    release_lease(session, "a", T0 + timedelta(seconds=10))
+    assert lease_holder(session, T0 + timedelta(seconds=10)) is None
+    assert acquire_lease(session, "b", T0 + timedelta(seconds=11), TTL)
+
+
+def wait_until(condition, seconds: float = 10) -> bool:
+    deadline = wall.monotonic() + seconds
+    while wall.monotonic() < deadline:
+        if condition():
+            return True
+        wall.sleep(0.05)
+    return False
+
+
+def test_two_running_schedulers_have_one_active_and_the_standby_takes_over_on_shutdown(
+    engine, Session, tmp_path
+):
+    # The one test that starts scheduler threads: real APScheduler, real lease, short times.
+    # The standby is the web process's embedded scheduler, configured from the app.
+    from petition_flow.app import create_app
+
+    options = dict(lease_ttl=3, renew_every=0.2, sweep_every=3600, deliver_every=3600)
+    first = SchedulerRunner(engine, holder="first", config=NotifyConfig(), **options)
+    assert sorted(job.id for job in first.scheduler.get_jobs()) == sorted(JOB_IDS)
+    app = create_app({"ENGINE": engine,
+                      "PETITION_FLOW_WEBHOOK_URLS": "http://127.0.0.1:9/robot"}, tmp_path)
+    second = None
+    try:
+        first.start()
+        assert wait_until(lambda: first.active)
+        second = start_embedded_scheduler(app, holder="second", **options)
+        assert second.config.webhook_urls == ("http://127.0.0.1:9/robot",)
+        wall.sleep(1)  # five renewals each
+        assert first.active and not second.active
+        assert first.shutdown()
+        assert wait_until(lambda: second.active)
+        assert not first.active
+    finally:
+        first.shutdown()
+        if second is not None:
+            second.shutdown()
+    with Session() as s:
+        taken = s.execute(select(AuditEntry.details).where(
+            AuditEntry.action == "scheduler_lease_taken").order_by(AuditEntry.seq)).scalars()
+        assert [(d["holder"], d["previous"]) for d in taken] == [
+            ("first", None), ("second", "first")]
