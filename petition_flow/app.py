@@ -78,3 +78,6 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each role's pages and the JSON API register here."""
+    from .api import init_app as register_api
+
+    register_api(app)

@@ -135,24 +135,22 @@ def calendar_group() -> None:
     pass
 
 
-CLI_BASIS = "民法典第二百零一条至第二百零三条的期间计算规则"
-
-
 @calendar_group.command("due", help="计算截止日期：第一行为 ISO 日期，第二行为说明。")
 @click.option("--from", "start", required=True, help="起算日（不计入），YYYY-MM-DD。")
 @click.option("--days", required=True, type=click.IntRange(min=1), help="期限天数。")
 @click.option("--workdays", is_flag=True, help="按工作日计算（含调休上班日）。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def calendar_due(start: str, days: int, workdays: bool, as_json: bool) -> None:
-    from .domain.deadlines import compute_due
+    from .services.calendars import plain_due
 
     try:
         trigger = date.fromisoformat(start)
     except ValueError:
         raise click.BadParameter("日期格式应为 YYYY-MM-DD。", param_hint="--from") from None
-    calendar = _calendar_for_cli()
-    due = compute_due(trigger, days, "workday" if workdays else "calendar", calendar,
-                      label="期限", article=CLI_BASIS)
+    try:
+        due = plain_due(_calendar_for_cli(), trigger, days, "workday" if workdays else "calendar")
+    except PetitionFlowError as exc:
+        _fail(exc)
     if as_json:
         click.echo(json.dumps({"due_date": due.due_date.isoformat(),
                                "provisional": due.provisional,
@@ -218,3 +216,59 @@ def audit_verify() -> None:
     else:
         click.echo(f"审计链校验失败：{result.message}", err=True)
         sys.exit(1)
+
+
+@main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")
+def token_group() -> None:
+    pass
+
+
+@token_group.command("create", help="为用户签发访问令牌；令牌只显示这一次，请妥善保存。")
+@click.argument("username")
+@click.option("--name", default="", help="令牌名称，如对接的系统（默认 api）。")
+def token_create(username: str, name: str) -> None:
+    from .services.actor import SYSTEM
+    from .services.tokens import create_token
+
+    db = Database()
+    db.require_schema()
+    with db.Session() as session:
+        try:
+            issued = create_token(session, SYSTEM, clock.now(), username, name)
+        except PetitionFlowError as exc:
+            _fail(exc)
+    click.echo(f"已为用户 {issued.username} 签发令牌（编号 {issued.id}，名称 {issued.name}）。"
+               "令牌只显示这一次：", err=True)
+    click.echo(issued.token)
+
+
+@token_group.command("revoke", help="吊销访问令牌，立即生效。")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    from .services.actor import SYSTEM
+    from .services.tokens import revoke_token
+
+    db = Database()
+    db.require_schema()
+    with db.Session() as session:
+        try:
+            row = revoke_token(session, SYSTEM, clock.now(), token_id)
+        except PetitionFlowError as exc:
+            _fail(exc)
+        click.echo(f"令牌 {row.id}（用户 {row.user.username}，名称 {row.name}）已吊销。")
+
+
+@token_group.command("list", help="列出访问令牌（不显示令牌本身）。")
+def token_list() -> None:
+    from .services.tokens import list_tokens
+
+    db = Database()
+    db.require_schema()
+    with db.Session() as session:
+        rows = list_tokens(session)
+        if not rows:
+            click.echo("尚无访问令牌。")
+        for row in rows:
+            state = "已吊销" if row.revoked_at else "有效"
+            used = row.last_used_at.isoformat() if row.last_used_at else "从未使用"
+            click.echo(f"{row.id}\t{row.user.username}\t{row.name}\t{state}\t最近使用：{used}")

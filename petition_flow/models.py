@@ -251,7 +251,27 @@ class CalendarYear(Base):
     imported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+# --- api ---
+
+
+class ApiToken(Base):
+    """A bearer token of the JSON API; it acts as its user (role and county scope).
+
+    Only the SHA-256 of the token is stored: the token itself is shown once, at creation.
+    """
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 __all__ = [
-    "AuditEntry", "AuditHead", "Base", "CalendarYear", "Case", "CaseNumber", "Clock",
-    "Notice", "Party", "Region", "Unit", "User",
+    "ApiToken", "AuditEntry", "AuditHead", "Base", "CalendarYear", "Case", "CaseNumber",
+    "Clock", "Notice", "Party", "Region", "Unit", "User",
 ]

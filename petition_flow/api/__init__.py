@@ -1,0 +1,19 @@
+"""The JSON API under /api/v1 (Open311 GeoReport v2 in spirit): bearer tokens, the same
+services as the pages, JSON errors with Chinese messages, an OpenAPI 3.1 description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import errors, views  # noqa: E402,F401  (routes and handlers register on bp)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, exempt it from CSRF (no cookies), route /api errors to JSON."""
+    from ..extensions import csrf
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    errors.register_app_handlers(app)
