@@ -15,6 +15,7 @@ from petition_flow.clock import CHINA_TZ
 from petition_flow.db import make_engine, make_session_factory
 from petition_flow.migrate import upgrade
 from petition_flow.models import (
+    ApiToken,
     AuditEntry,
     AuditHead,
     CalendarYear,
@@ -35,7 +36,7 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber, CalendarYear)
+CASE_TABLES = (ApiToken, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber, CalendarYear)
 
 
 def at(day: date | str, hour: int = 10, minute: int = 0) -> datetime:

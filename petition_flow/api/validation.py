@@ -126,10 +126,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_query(request: Request, view: str) -> dict[str, Any]:
-    """Typed query parameters of ``view`` as documented; unknown parameters are ignored."""
+    """Typed query parameters of ``view`` as documented; an unknown one is refused (a typo
+    such as ``?overdeu=true`` must not silently widen a list)."""
     out: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for param in query_parameters()[view]:
+    params = query_parameters()[view]
+    known = {p["name"] for p in params}
+    errors: dict[str, str] = {name or "query": "不支持该查询参数。"
+                              for name in request.args if name not in known}
+    for param in params:
         name, schema = param["name"], param["schema"]
         raw = request.args.get(name)
         if raw is None or raw == "" and schema.get("type") != "string":
