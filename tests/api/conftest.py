@@ -48,6 +48,19 @@ def app(engine, Session, api_clock, tmp_path):
                       instance_path=tmp_path / "instance")
 
 
+@pytest.fixture
+def unit_id(Session):
+    """``unit_id("meixian.hrss")``: looked up in a short session of its own, because on SQLite
+    an open test transaction would hold the write lock the API needs."""
+    from petition_flow.services.org import unit_by_code
+
+    def lookup(code: str) -> int:
+        with Session() as session:
+            return unit_by_code(session, code).id
+
+    return lookup
+
+
 def _username(role: str, county: str) -> str:
     if role == "city_supervisor":
         return "city_supervisor.baoji"
