@@ -69,20 +69,28 @@ def _username(role: str, county: str) -> str:
     return f"{role}.{county}"
 
 
+class Tokens:
+    """``tokens(role, county)``: a bearer token of that seeded user, issued once per test;
+    ``tokens.of(username)`` for any other user."""
+
+    def __init__(self, Session, clock):
+        self.Session, self.clock = Session, clock
+        self.issued: dict[str, str] = {}
+
+    def of(self, username: str) -> str:
+        if username not in self.issued:
+            with self.Session() as session:
+                self.issued[username] = create_token(session, SYSTEM, self.clock.now,
+                                                     username, "test").token
+        return self.issued[username]
+
+    def __call__(self, role: str, county: str = "meixian") -> str:
+        return self.of(_username(role, county))
+
+
 @pytest.fixture
-def tokens(Session, api_clock):
-    """``tokens(role, county)``: a fresh bearer token of that seeded user (cached per test)."""
-    issued: dict[tuple[str, str], str] = {}
-
-    def token(role: str, county: str = "meixian") -> str:
-        key = (role, county)
-        if key not in issued:
-            with Session() as session:
-                issued[key] = create_token(session, SYSTEM, api_clock.now,
-                                           _username(role, county), "test").token
-        return issued[key]
-
-    return token
+def tokens(Session, api_clock) -> Tokens:
+    return Tokens(Session, api_clock)
 
 
 def _templates() -> list[tuple[re.Pattern, str]]:
