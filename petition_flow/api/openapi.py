@@ -290,7 +290,8 @@ def document() -> dict[str, Any]:
             "get": {
                 "operationId": "openapi", "summary": "本说明文档（OpenAPI 3.1）", "security": [],
                 "responses": {"200": {"description": "OpenAPI 文档", "content": {
-                    "application/json": {"schema": {"type": "object"}}}}},
+                    "application/json": {"schema": {"type": "object"}}}},
+                    "500": {"$ref": "#/components/responses/E500"}},
             },
         },
     }

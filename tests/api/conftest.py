@@ -106,7 +106,10 @@ def response_schema(path: str, method: str, status: int) -> dict | None:
     doc = document()
     for pattern, template in _templates():
         if pattern.match(path.split("?")[0]):
-            responses = doc["paths"][template][method.lower()]["responses"]
+            operation = doc["paths"][template].get(method.lower())
+            if operation is None:  # a method the path does not have: 405, a plain Error
+                return None
+            responses = operation["responses"]
             assert str(status) in responses, f"{method} {path}: {status} is not documented"
             entry = responses[str(status)]
             if "$ref" in entry:
