@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -218,6 +219,17 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@contextmanager
+def _database():
+    """The configured database, schema checked, its connections closed afterwards."""
+    db = Database()
+    try:
+        db.require_schema()
+        yield db
+    finally:
+        db.engine.dispose()
+
+
 @main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")
 def token_group() -> None:
     pass
@@ -230,9 +242,7 @@ def token_create(username: str, name: str) -> None:
     from .services.actor import SYSTEM
     from .services.tokens import create_token
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
+    with _database() as db, db.Session() as session:
         try:
             issued = create_token(session, SYSTEM, clock.now(), username, name)
         except PetitionFlowError as exc:
@@ -248,9 +258,7 @@ def token_revoke(token_id: int) -> None:
     from .services.actor import SYSTEM
     from .services.tokens import revoke_token
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
+    with _database() as db, db.Session() as session:
         try:
             row = revoke_token(session, SYSTEM, clock.now(), token_id)
         except PetitionFlowError as exc:
@@ -262,9 +270,7 @@ def token_revoke(token_id: int) -> None:
 def token_list() -> None:
     from .services.tokens import list_tokens
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
+    with _database() as db, db.Session() as session:
         rows = list_tokens(session)
         if not rows:
             click.echo("尚无访问令牌。")
