@@ -8,7 +8,7 @@ application's own handling. An unexpected exception is logged and answered with 
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (
@@ -21,7 +21,7 @@ from ..errors import (
     TransitionNotAllowed,
     ValidationError,
 )
-from . import bp
+from . import bp, jsonify
 from .serialize import repeat
 from .validation import BadRequest
 
@@ -48,8 +48,7 @@ HTTP_MESSAGES = {
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
                    **extra):
     body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
-    response = jsonify(body)
-    response.status_code = status
+    response = jsonify(body, status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="petition_flow"'
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from sqlalchemy import select
 
 from .. import clock
@@ -25,7 +25,7 @@ from ..services.petitions import (
     register_petition,
 )
 from ..services.tokens import authenticate
-from . import bp, serialize
+from . import bp, jsonify, serialize
 from .openapi import document
 from .validation import parse_query, path_id, read_json
 
@@ -60,7 +60,7 @@ def _detail(case, status: int = 200):
     spec = engine_for(case).spec
     triggers = available_triggers(session, actor, case, instant)
     body = serialize.case_detail(session, actor, case, spec, triggers, local_date(instant))
-    return jsonify(body), status
+    return jsonify(body, status)
 
 
 @bp.post("/petitions")
@@ -78,7 +78,7 @@ def petition_register():
     result = register_petition(session, actor, instant, body)
     spec = engine_for(result.case).spec
     return jsonify(serialize.registered(result.case, spec, result.matches,
-                                        local_date(instant))), 201
+                                        local_date(instant)), 201)
 
 
 @bp.get("/petitions")

@@ -163,3 +163,11 @@ def test_the_api_needs_no_csrf_token_because_it_does_not_use_cookies(app, tokens
         "/api/v1/petitions", json=petition(),
         headers={"Authorization": f"Bearer {tokens('reception')}"})
     assert response.status_code == 201
+
+
+def test_answers_are_plain_utf8_json_so_chinese_reads_as_chinese(app, tokens):
+    response = app.test_client().get(
+        "/api/v1/calendar/due?from=2026-03-02&days=15",
+        headers={"Authorization": f"Bearer {tokens('reception')}"})
+    assert "自2026年3月2日次日起算".encode() in response.data
+    assert b"\\u" not in response.data
