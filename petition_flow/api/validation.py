@@ -136,7 +136,7 @@ def parse_query(request: Request, view: str) -> dict[str, Any]:
     for param in params:
         name, schema = param["name"], param["schema"]
         raw = request.args.get(name)
-        if raw is None or raw == "" and schema.get("type") != "string":
+        if raw is None:  # "?overdue=" is a value, and not a boolean one
             if param["required"]:
                 errors[name] = "缺少必填参数。"
             elif "default" in schema:

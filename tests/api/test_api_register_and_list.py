@@ -155,7 +155,7 @@ def test_filters_and_pagination_narrow_the_list_and_report_the_total(api, spread
 @pytest.mark.parametrize("query", [
     {"per_page": 201}, {"per_page": 0}, {"page": 0}, {"page": "two"}, {"overdue": "yes"},
     {"due_before": "17.03.2026"}, {"state": "lost"}, {"step": "9"}, {"county": "atlantis"},
-    {"category": "complaint"}, {"sort": "id"},
+    {"category": "complaint"}, {"sort": "id"}, {"overdue": ""}, {"page": ""},
 ])
 def test_a_bad_query_parameter_is_400_naming_it(api, query):
     answer = api.get("/petitions", as_="reception", query=query)
