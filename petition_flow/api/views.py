@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g, request
-from sqlalchemy import select
 
 from .. import clock
 from ..app import get_session
 from ..clock import local_date
 from ..domain.registry import DEFAULT_WORKFLOW
-from ..errors import NotFoundError, PermissionDenied, ValidationError
-from ..models import Region
+from ..errors import NotFoundError, PermissionDenied
 from ..services import queries
 from ..services.calendars import current_calendar, plain_due
+from ..services.org import require_own_county
 from ..services.petitions import (
     all_engines,
     available_triggers,
@@ -69,11 +68,7 @@ def petition_register():
     session, actor = get_session(), g.api_actor
     county = body.pop("county", None)
     if county is not None:
-        region = session.execute(select(Region).where(Region.code == county)).scalar_one_or_none()
-        if region is None or region.kind != "county":
-            raise ValidationError("县（区）无效。", fields={"county": "县（区）代码无效。"})
-        if region.id != actor.region_id:
-            raise PermissionDenied("只能在您所在的县（区）登记信访事项。")
+        require_own_county(session, actor, county)
     instant = now()
     result = register_petition(session, actor, instant, body)
     spec = engine_for(result.case).spec
