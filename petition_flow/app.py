@@ -78,6 +78,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each role's pages and the JSON API register here."""
+    from .api import init_app as register_api
+
+    register_api(app)
+
     from .web import register_web
 
     register_web(app)

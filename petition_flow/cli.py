@@ -138,24 +138,22 @@ def calendar_group() -> None:
     pass
 
 
-CLI_BASIS = "民法典第二百零一条至第二百零三条的期间计算规则"
-
-
 @calendar_group.command("due", help="计算截止日期：第一行为 ISO 日期，第二行为说明。")
 @click.option("--from", "start", required=True, help="起算日（不计入），YYYY-MM-DD。")
 @click.option("--days", required=True, type=click.IntRange(min=1), help="期限天数。")
 @click.option("--workdays", is_flag=True, help="按工作日计算（含调休上班日）。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def calendar_due(start: str, days: int, workdays: bool, as_json: bool) -> None:
-    from .domain.deadlines import compute_due
+    from .services.calendars import plain_due
 
     try:
         trigger = date.fromisoformat(start)
     except ValueError:
         raise click.BadParameter("日期格式应为 YYYY-MM-DD。", param_hint="--from") from None
-    calendar = _calendar_for_cli()
-    due = compute_due(trigger, days, "workday" if workdays else "calendar", calendar,
-                      label="期限", article=CLI_BASIS)
+    try:
+        due = plain_due(_calendar_for_cli(), trigger, days, "workday" if workdays else "calendar")
+    except PetitionFlowError as exc:
+        _fail(exc)
     if as_json:
         click.echo(json.dumps({"due_date": due.due_date.isoformat(),
                                "provisional": due.provisional,
@@ -276,8 +274,8 @@ def _instant(text: str | None):
 
 
 @contextmanager
-def _schema_database():
-    """The configured database, migrated; its connections are closed afterwards."""
+def _database():
+    """The configured database, schema checked, its connections closed afterwards."""
     db = Database()
     try:
         db.require_schema()
@@ -317,7 +315,7 @@ def sweep_cmd(now_text: str | None, dry_run: bool) -> None:
     from .services.alerts import sweep_deadlines
 
     now = _instant(now_text)
-    with _schema_database() as db, db.Session() as session:
+    with _database() as db, db.Session() as session:
         result = sweep_deadlines(session, now, dry_run=dry_run)
     _print_sweep(result, dry_run)
 
@@ -327,7 +325,7 @@ def sweep_cmd(now_text: str | None, dry_run: bool) -> None:
 def deliver_cmd(now_text: str | None) -> None:
     from .services.notify import deliver_pending
 
-    with _schema_database() as db, db.Session() as session:
+    with _database() as db, db.Session() as session:
         report = deliver_pending(session, _instant(now_text))
     click.echo(f"发送成功 {report.sent} 条，失败 {report.failed} 条。")
     for error in report.errors:
@@ -339,7 +337,7 @@ def deliver_cmd(now_text: str | None) -> None:
 def digest_cmd(now_text: str | None) -> None:
     from .services.digest import send_digests
 
-    with _schema_database() as db, db.Session() as session:
+    with _database() as db, db.Session() as session:
         result = send_digests(session, _instant(now_text))
     if not result.working_day:
         click.echo(f"{result.day.isoformat()} 不是工作日，不发送督办日报。")
@@ -355,7 +353,7 @@ def scheduler_cmd() -> None:
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("petition_flow").setLevel(logging.INFO)
-    with _schema_database() as db:
+    with _database() as db:
         _run_scheduler(SchedulerRunner(db.engine, blocking=True))
 
 
@@ -416,6 +414,57 @@ def bench_cmd(cases: int, changes: int, database_url: str | None, now_text: str)
     click.echo(f"{report.changes:,} 个期限同时变色的扫描：{report.busy_ms:.0f} ms，"
                f"新发预警 {report.busy_alerts:,} 条")
     click.echo(f"之后无事可做的扫描：中位数 {sorted(report.idle_after_ms)[len(report.idle_after_ms) // 2]:.2f} ms")
+
+
+@main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")
+def token_group() -> None:
+    pass
+
+
+@token_group.command("create", help="为用户签发访问令牌；令牌只显示这一次，请妥善保存。")
+@click.argument("username")
+@click.option("--name", default="", help="令牌名称，如对接的系统（默认 api）。")
+def token_create(username: str, name: str) -> None:
+    from .services.actor import SYSTEM
+    from .services.tokens import create_token
+
+    with _database() as db, db.Session() as session:
+        try:
+            issued = create_token(session, SYSTEM, clock.now(), username, name)
+        except PetitionFlowError as exc:
+            _fail(exc)
+    click.echo(f"已为用户 {issued.username} 签发令牌（编号 {issued.id}，名称 {issued.name}）。"
+               "令牌只显示这一次：", err=True)
+    click.echo(issued.token)
+
+
+@token_group.command("revoke", help="吊销访问令牌，立即生效。")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    from .services.actor import SYSTEM
+    from .services.tokens import revoke_token
+
+    with _database() as db, db.Session() as session:
+        try:
+            row = revoke_token(session, SYSTEM, clock.now(), token_id)
+        except PetitionFlowError as exc:
+            _fail(exc)
+        click.echo(f"令牌 {row.id}（用户 {row.user.username}，名称 {row.name}）已吊销。")
+
+
+@token_group.command("list", help="列出访问令牌（不显示令牌本身）。")
+def token_list() -> None:
+    from .services.tokens import list_tokens
+
+    with _database() as db, db.Session() as session:
+        rows = list_tokens(session)
+        if not rows:
+            click.echo("尚无访问令牌。")
+        for row in rows:
+            state = "已吊销" if row.revoked_at else "有效"
+            used = row.last_used_at.isoformat() if row.last_used_at else "从未使用"
+            click.echo(f"{row.id}\t{row.user.username}\t{row.name}\t{state}\t最近使用：{used}")
+
 
 if __name__ == "__main__":
     main()

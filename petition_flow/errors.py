@@ -20,6 +20,12 @@ class ValidationError(PetitionFlowError):
     code = "invalid"
 
 
+class AuthenticationError(PetitionFlowError):
+    """No credentials, or credentials that are unknown, revoked or of an inactive user."""
+
+    code = "unauthorized"
+
+
 class NotFoundError(PetitionFlowError):
     code = "not_found"
 

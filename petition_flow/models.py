@@ -408,8 +408,28 @@ class SchedulerLease(Base):
     expires_at: Mapped[datetime]
 
 
+# --- api ---
+
+
+class ApiToken(Base):
+    """A bearer token of the JSON API; it acts as its user (role and county scope).
+
+    Only the SHA-256 of the token is stored: the token itself is shown once, at creation.
+    """
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 __all__ = [
-    "AccountabilityRecord", "Alert", "AuditEntry", "AuditHead", "Base", "CalendarYear", "Case",
-    "CaseNumber", "Clock", "Delivery", "InboxItem", "Notice", "Party", "Region",
-    "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
+    "AccountabilityRecord", "Alert", "ApiToken", "AuditEntry", "AuditHead", "Base",
+    "CalendarYear", "Case", "CaseNumber", "Clock", "Delivery", "InboxItem", "Notice", "Party",
+    "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
 ]

@@ -18,6 +18,7 @@ from petition_flow.migrate import upgrade
 from petition_flow.models import (
     AccountabilityRecord,
     Alert,
+    ApiToken,
     AuditEntry,
     AuditHead,
     CalendarYear,
@@ -43,8 +44,8 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder, UserContact,
-               SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber,
+CASE_TABLES = (ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
+               UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber,
                CalendarYear)
 
 

@@ -21,6 +21,8 @@ from ..errors import TransitionNotAllowed, ValidationError
 from .guards import CONDITIONS, CaseView
 from .spec import ROLE_LABELS, InputSpec, TransitionSpec, TriggerSpec, WorkflowSpec
 
+MAX_ID = 2**31 - 1  # the largest integer key a row can have (PostgreSQL INTEGER)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -168,6 +170,8 @@ def _coerce(spec: InputSpec, value: Any, today: date) -> Any:
             number = int(str(value))
         except ValueError:
             raise ValueError(f"“{spec.label}”应为整数。") from None
+        if spec.type == "unit" and not 1 <= number <= MAX_ID:
+            raise ValueError(f"“{spec.label}”不存在。")  # no id out there; keeps the query sane
         if spec.min is not None and number < spec.min:
             raise ValueError(f"“{spec.label}”不能小于{spec.min}。")
         if spec.max is not None and number > spec.max:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
@@ -35,6 +36,14 @@ def unit_in_scope(session: Session, case: Case, unit_id: int, field: str = "unit
         message = "只能转送、交办给本县（区）的单位。"
         raise ValidationError(message, fields={field: message})
     return unit
+
+
+def units_in_scope(session: Session, case: Case) -> list[Unit]:
+    """The units ``unit_in_scope`` accepts for this case, for a form's or the API's choices."""
+    return list(session.execute(
+        select(Unit).where(Unit.active.is_(True), Unit.region_id == case.region_id)
+        .order_by(Unit.code)
+    ).scalars())
 
 
 def _set_responsible(ctx: ActionContext, unit_id: int | None, why: str, **extra) -> None:

@@ -51,6 +51,17 @@ def can_act(actor: Actor, case: Case) -> bool:
     return False
 
 
+def can_see_parties(actor: Actor, case: Case) -> bool:
+    """Who sees a petitioner's identity unmasked (need to know): the county's reception and
+    supervisors, and the handlers of the unit now responsible. Everyone else who may view the
+    case (unit leaders, a first-handler unit after hand-over, the city) sees it masked."""
+    if actor.role in COUNTY_ROLES:
+        return case.region_id == actor.region_id
+    if actor.role == "handler":
+        return case.responsible_unit_id is not None and actor.unit_id == case.responsible_unit_id
+    return False
+
+
 def require_view(actor: Actor, case: Case) -> None:
     if not can_view(actor, case):
         raise PermissionDenied("该信访事项不属于您所在的县（区）或单位，无权查看。")

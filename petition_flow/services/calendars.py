@@ -16,12 +16,34 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
+from ..domain.deadlines import UNITS, DueDate, compute_due
 from ..domain.workcalendar import WorkCalendar, YearOverride, parse_override
+from ..errors import ValidationError
 from ..models import CalendarYear, Clock
 from ..paths import workflows_dir
 from .actor import Actor, require_role
 from .audit import AuditBatch
 from .clocks import recompute_clock
+
+# `calendar due` (CLI and API): a plain period, counted by the Civil Code's rules.
+DUE_LABEL = "期限"
+DUE_BASIS = "民法典第二百零一条至第二百零三条的期间计算规则"
+DUE_YEARS = (1900, 2100)  # the years a holiday schedule can exist for
+MAX_DUE_DAYS = 3650  # ten years: far beyond any statutory period, and cheap to count
+
+
+def plain_due(calendar: WorkCalendar, start: date, days: int, unit: str) -> DueDate:
+    """The due date of ``days`` (calendar or working) days after ``start``, with its reason."""
+    errors = {}
+    if not DUE_YEARS[0] <= start.year <= DUE_YEARS[1]:
+        errors["from"] = f"起算日应在{DUE_YEARS[0]}年至{DUE_YEARS[1]}年之间。"
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DUE_DAYS:
+        errors["days"] = f"期限天数应为1至{MAX_DUE_DAYS}之间的整数。"
+    if unit not in UNITS:
+        errors["unit"] = "期限单位应为 calendar（日）或 workday（工作日）。"
+    if errors:
+        raise ValidationError("期限计算参数有误。", fields=errors)
+    return compute_due(start, days, unit, calendar, label=DUE_LABEL, article=DUE_BASIS)
 
 
 def shipped_overrides(folder: Path | None = None) -> tuple[YearOverride, ...]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from ..domain.spec import ROLES
-from ..errors import ValidationError
+from ..errors import PermissionDenied, ValidationError
 from ..models import Region, Unit, User
 from .actor import Actor, require_role
 from .audit import AuditBatch
@@ -96,6 +96,16 @@ def unit_by_code(session: Session, code: str) -> Unit:
     if unit is None:
         raise ValidationError(f"单位“{code}”不存在。", fields={"unit": "单位不存在。"})
     return unit
+
+
+def require_own_county(session: Session, actor: Actor, code: str) -> Region:
+    """A county named by a caller who registers: it must exist and be the caller's own."""
+    region = session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+    if region is None or region.kind != "county":
+        raise ValidationError("县（区）无效。", fields={"county": "县（区）代码无效。"})
+    if region.id != actor.region_id:
+        raise PermissionDenied("只能在您所在的县（区）登记信访事项。")
+    return region
 
 
 def create_user(session: Session, actor: Actor, now: datetime, *, username: str,

@@ -90,7 +90,7 @@ def validate_registration(form: dict[str, Any], now: datetime) -> RegistrationFo
     if isinstance(received_at, str):
         try:
             received_at = parse_instant(received_at)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: e.g. 0001-01-01 in UTC+8
             errors["received_at"] = "收到时间格式应如 2026-10-09 09:30。"
             received_at = now
     if received_at > now:

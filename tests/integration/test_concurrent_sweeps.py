@@ -9,13 +9,13 @@ import threading
 import time as wall
 from pathlib import Path
 
+from helpers import at
 from sqlalchemy import func, select
 
 from petition_flow.models import AccountabilityRecord, Alert, Clock, InboxItem
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.audit import verify_chain
 from petition_flow.services.notify import NotifyConfig
-from tests.conftest import at
 
 CASES = 12
 

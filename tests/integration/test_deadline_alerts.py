@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from helpers import at
 from sqlalchemy import func, select
 
 from petition_flow.models import (
@@ -22,7 +23,6 @@ from petition_flow.services.calendars import current_calendar
 from petition_flow.services.digest import send_digests
 from petition_flow.services.inbox import acknowledge, list_inbox, unread_count
 from petition_flow.services.notify import NotifyConfig
-from tests.conftest import at
 
 QUIET = NotifyConfig()  # no email, no webhook: only the inbox
 

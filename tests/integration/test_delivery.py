@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+from helpers import at
 from sqlalchemy import select
 
 from petition_flow.models import Clock, Delivery, User, UserContact
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.notify import NotifyConfig, deliver_pending
-from tests.conftest import at
 
 
 def free_port() -> int:

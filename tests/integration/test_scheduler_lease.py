@@ -5,13 +5,13 @@ from __future__ import annotations
 import time as wall
 from datetime import timedelta
 
+from helpers import at
 from sqlalchemy import select
 
 from petition_flow.models import AuditEntry
 from petition_flow.scheduler import JOB_IDS, SchedulerRunner, start_embedded_scheduler
 from petition_flow.services.lease import acquire_lease, lease_holder, release_lease
 from petition_flow.services.notify import NotifyConfig
-from tests.conftest import at
 
 TTL = timedelta(seconds=90)
 T0 = at("2026-10-09", 9)

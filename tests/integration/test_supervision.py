@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from helpers import at
 from sqlalchemy import select
 
 from petition_flow.errors import PermissionDenied, ValidationError
@@ -20,7 +21,6 @@ from petition_flow.services.supervision import (
     reply_supervision_order,
     return_supervision_order,
 )
-from tests.conftest import at
 
 QUIET = NotifyConfig()
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from helpers import at
 from sqlalchemy import func, select
 
 from petition_flow.cli import main
 from petition_flow.models import AccountabilityRecord, Alert
-from tests.conftest import at
 
 
 def run(database_url, monkeypatch, *args):

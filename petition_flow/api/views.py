@@ -1,0 +1,126 @@
+"""The endpoints. Each view authenticates (once, in ``before_request``), reads its input
+against the published schema, calls one service and shapes the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, g, request
+
+from .. import clock
+from ..app import get_session
+from ..clock import local_date
+from ..domain.registry import DEFAULT_WORKFLOW
+from ..errors import NotFoundError, PermissionDenied
+from ..services import queries
+from ..services.calendars import current_calendar, plain_due
+from ..services.org import require_own_county
+from ..services.petitions import (
+    all_engines,
+    available_triggers,
+    engine_for,
+    fire_transition,
+    get_case,
+    register_petition,
+)
+from ..services.tokens import authenticate
+from . import bp, jsonify, serialize
+from .openapi import document
+from .validation import parse_query, path_id, read_json
+
+PUBLIC = {"api.openapi"}
+
+
+def now() -> datetime:
+    """The request's instant; tests may set PETITION_FLOW_CLOCK to a callable."""
+    return current_app.config.get("PETITION_FLOW_CLOCK", clock.now)()
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC or request.endpoint is None:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    g.api_actor = authenticate(get_session(), token.strip() if scheme.lower() == "bearer"
+                               else None, now())
+
+
+def _viewable_case(case_id: int):
+    """The case if the caller may see it; another county's case is "not found", not 403."""
+    try:
+        return get_case(get_session(), g.api_actor, case_id)
+    except PermissionDenied:
+        raise NotFoundError("未找到该信访事项。") from None
+
+
+def _detail(case, status: int = 200):
+    session, actor, instant = get_session(), g.api_actor, now()
+    spec = engine_for(case).spec
+    triggers = available_triggers(session, actor, case, instant)
+    body = serialize.case_detail(session, actor, case, spec, triggers, local_date(instant))
+    return jsonify(body, status)
+
+
+@bp.post("/petitions")
+def petition_register():
+    body = read_json(request, "RegistrationRequest")
+    session, actor = get_session(), g.api_actor
+    county = body.pop("county", None)
+    if county is not None:
+        require_own_county(session, actor, county)
+    instant = now()
+    result = register_petition(session, actor, instant, body)
+    spec = engine_for(result.case).spec
+    return jsonify(serialize.registered(result.case, spec, result.matches,
+                                        local_date(instant)), 201)
+
+
+@bp.get("/petitions")
+def petition_list():
+    args = parse_query(request, "list_petitions")
+    today = local_date(now())
+    filters = queries.CaseFilters(
+        state=args.get("state"), step=args.get("step"), category=args.get("category"),
+        county=args.get("county"), overdue=bool(args.get("overdue")),
+        due_before=args.get("due_before"), page=args["page"], per_page=args["per_page"],
+    )
+    session = get_session()
+    page = queries.list_cases(session, g.api_actor, filters, today)
+    return jsonify(serialize.case_page(session, page, all_engines()[DEFAULT_WORKFLOW].spec))
+
+
+@bp.get("/petitions/<case_id>")
+def petition_detail(case_id: str):
+    return _detail(_viewable_case(path_id(case_id)))
+
+
+@bp.post("/petitions/<case_id>/events")
+def petition_fire(case_id: str):
+    number = path_id(case_id)
+    body = read_json(request, "EventRequest")
+    _viewable_case(number)
+    case = fire_transition(get_session(), g.api_actor, now(), number, body["trigger"],
+                           body.get("data") or {}, body.get("version"))
+    return _detail(case)
+
+
+@bp.get("/stats")
+def stats():
+    today = local_date(now())
+    figures = queries.county_figures(get_session(), g.api_actor, today)
+    return jsonify(serialize.county_figures(figures, today))
+
+
+@bp.get("/calendar/due")
+def calendar_due():
+    args = parse_query(request, "calendar_due")
+    due = plain_due(current_calendar(get_session()), args["from"], args["days"], args["unit"])
+    return jsonify({"from": args["from"].isoformat(), "days": args["days"], "unit": args["unit"],
+                    "due_date": due.due_date.isoformat(), "provisional": due.provisional,
+                    "explanation": due.explanation, "calendar_version": due.calendar_version})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

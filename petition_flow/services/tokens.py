@@ -1,0 +1,121 @@
+"""Bearer tokens of the JSON API: create, revoke, authenticate.
+
+A token belongs to a user and acts exactly as that user (role, unit, county scope).
+Only its SHA-256 is stored; the token itself is returned once, at creation. Creating
+and revoking are audited; a successful use stamps ``last_used_at`` (at most once a
+minute, so reading the API does not turn every request into a write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..errors import AuthenticationError, NotFoundError, ValidationError
+from ..models import ApiToken, User
+from .actor import Actor, require_role
+from .audit import AuditBatch
+
+PREFIX = "pf_"
+TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 128
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    username: str
+    name: str
+    token: str  # shown once, never stored
+
+
+def create_token(session: Session, actor: Actor, now: datetime, username: str,
+                 name: str = "") -> IssuedToken:
+    """Issue a new token for ``username``; the caller shows ``token`` once."""
+    require_role(actor, "admin", "system")
+    name = (name or "").strip() or "api"
+    if len(name) > 64:
+        raise ValidationError("令牌名称不能超过64个字符。", fields={"name": "令牌名称不能超过64个字符。"})
+    begin_write(session)
+    try:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFoundError(f"用户“{username}”不存在。")
+        if not user.active:
+            raise ValidationError(f"用户“{username}”已停用，不能签发令牌。",
+                                  fields={"username": "用户已停用。"})
+        token = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+        row = ApiToken(user_id=user.id, name=name, token_sha256=token_digest(token),
+                       created_at=now)
+        session.add(row)
+        session.flush()
+        audit = AuditBatch(actor, now)
+        audit.add("api_token_created", token_id=row.id, user_id=user.id, username=username,
+                  name=name)
+        audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return IssuedToken(row.id, username, name, token)
+
+
+def revoke_token(session: Session, actor: Actor, now: datetime, token_id: int) -> ApiToken:
+    """Revoke a token at once; revoking twice is refused, so the audit log shows one revocation."""
+    require_role(actor, "admin", "system")
+    begin_write(session)
+    try:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFoundError(f"令牌 {token_id} 不存在。")
+        if row.revoked_at is not None:
+            raise ValidationError(f"令牌 {token_id} 已于此前吊销。", fields={"id": "令牌已吊销。"})
+        row.revoked_at = now
+        audit = AuditBatch(actor, now)
+        audit.add("api_token_revoked", token_id=row.id, user_id=row.user_id,
+                  username=row.user.username, name=row.name)
+        audit.flush(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return row
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).order_by(ApiToken.id)).scalars())
+
+
+def authenticate(session: Session, token: str | None, now: datetime) -> Actor:
+    """The actor a bearer token stands for; AuthenticationError if it is missing or not valid."""
+    if not token:
+        raise AuthenticationError("缺少访问令牌：请在请求头中提供 Authorization: Bearer <令牌>。")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise AuthenticationError("访问令牌无效。")
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_sha256 == token_digest(token))
+    ).scalar_one_or_none()
+    if row is None:
+        raise AuthenticationError("访问令牌无效。")
+    if row.revoked_at is not None:
+        raise AuthenticationError("访问令牌已被吊销。")
+    if not row.user.active:
+        raise AuthenticationError("令牌所属用户已停用。")
+    actor = Actor.of(row.user)
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        begin_write(session)  # ends the read; a short write of its own
+        session.execute(update(ApiToken).where(ApiToken.id == row.id)
+                        .values(last_used_at=now))
+        session.commit()
+    return actor
