@@ -24,7 +24,7 @@ import sys
 import time as perf
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, text, update
@@ -250,10 +250,9 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                          prev_hash=prev)
             entry["hash"] = prev = chain_hash(prev, _Entry(entry))
             audits.append(entry)
-        session.execute(insert(Case), cases)
-        session.execute(insert(Party), parties)
-        session.execute(insert(Clock), clocks)
-        session.execute(insert(AuditEntry), audits)
+        for model, rows in ((Case, cases), (Party, parties), (Clock, clocks),
+                            (AuditEntry, audits)):
+            _bulk_insert(session, model, rows)
         session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
         session.commit()
         done += size
@@ -264,6 +263,49 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT max(id) FROM {table}))"))
         session.commit()
+
+
+def _bulk_insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
+    """Rows in the open transaction, several times faster than Core's executemany: on
+    PostgreSQL a COPY; on SQLite the driver's own executemany, values converted by each
+    column type's bind processor (so they are stored exactly as SQLAlchemy stores them)."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        table = model.__table__
+        defaults = {c.name: c.default.arg for c in table.columns
+                    if c.name not in rows[0] and c.default is not None and c.default.is_scalar}
+        columns = list(rows[0]) + list(defaults)
+        procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        raw = session.connection().connection.dbapi_connection
+        raw.executemany(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [[p(v) if p else v for p, v in zip(procs, [*row.values(), *defaults.values()],
+                                               strict=True)]
+             for row in rows])
+        return
+    if dialect.name != "postgresql":
+        session.execute(insert(model), rows)
+        return
+    import json
+
+    defaults = {c.name: c.default.arg for c in model.__table__.columns  # Core applies these
+                if c.name not in rows[0] and c.default is not None and c.default.is_scalar}
+    columns = list(rows[0]) + list(defaults)
+    rows = [{**row, **defaults} for row in rows]
+
+    def value(v):
+        if isinstance(v, datetime):  # the UTCDateTime convention: naive UTC in the database
+            return v.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(v, dict):
+            return json.dumps(v, ensure_ascii=False)
+        return v
+
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy(
+            f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([value(row[c]) for c in columns])
 
 
 class _Entry:
