@@ -1,6 +1,7 @@
 """`petition-flow bench`: seed a large database, then time what users and the scheduler do.
 
-Seeding bypasses the use cases for speed (bulk Core inserts in chunks): cases spread over
+Seeding bypasses the use cases for speed (bulk inserts in chunks: COPY on PostgreSQL, the
+driver's executemany on SQLite, Core elsewhere): cases spread over
 the twelve counties, their units, the workflow's states and deadlines, with their parties,
 clocks (blue/yellow/red dates and ``next_level_on``) and one chained audit entry each, so
 the audit head and sequence numbers are real. A database that already holds enough bench
@@ -473,7 +474,6 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
             analyze(session)
         seed_seconds = perf.perf_counter() - started
         world = _world(session)
-        county_ids = {v: k for k, v in world.regions.items()}
     rng = random.Random()  # new petitioners each run; a rerun must not look like repeats
     measures: list[Measure] = []
 
@@ -559,7 +559,6 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
     floor_rate = floor.ops_per_s
     for m in measures:
         m.ratio_to_floor = round(m.ops_per_s / floor_rate, 4) if floor_rate else 0.0
-    del county_ids
     return BenchResult(cases, engine.url.render_as_string(hide_password=True), dialect,
                        seed_seconds, floor_rate, measures, rss_before, rss_after, alerts)
 
