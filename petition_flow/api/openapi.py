@@ -30,6 +30,7 @@ ERROR_CODES = {
     409: "并发修改冲突，或当前状态不能执行该操作",
     422: "数据不符合业务规则（逐字段说明）",
     500: "服务器内部错误（不含调试信息）",
+    503: "数据库暂时无法访问（如数据库重启），稍后重试即可",
 }
 
 
@@ -226,7 +227,7 @@ def _responses(ok: int | None, ok_schema: str | None, *errors: int,
     if ok is not None:
         out[str(ok)] = {"description": description,
                         "content": {"application/json": {"schema": _ref(ok_schema)}}}
-    for code in (*errors, 500):
+    for code in (*errors, 500, 503):
         out[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     return out
 
