@@ -41,7 +41,9 @@ def test_the_wheel_carries_every_package_template_workflow_and_migration(wheel):
                 assert prefix + path.relative_to(ROOT / folder).as_posix() in names
     for path in (ROOT / "petition_flow" / "migrations" / "versions").glob("*.py"):
         assert f"petition_flow/migrations/versions/{path.name}" in names
-    assert "petition_flow/static/app.css" in names
+    for path in (ROOT / "petition_flow" / "static").rglob("*"):
+        if path.is_file():
+            assert path.relative_to(ROOT).as_posix() in names
 
 
 def test_a_fresh_virtual_environment_gets_a_working_petition_flow(wheel, tmp_path):
