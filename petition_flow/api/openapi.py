@@ -152,6 +152,7 @@ def components() -> dict[str, Any]:
                                          "handled_at": _nullable(DATETIME)})),
         "repeat_of_id": _nullable(ID),
         "parties_masked": BOOL, "parties": {"type": "array", "items": _ref("Party")},
+        "listed_supervision": {**BOOL, "description": "挂牌督办：有未办结的挂牌督办单"},
         "deadlines": {"type": "array", "items": _ref("Deadline")},
         "notices": {"type": "array", "items": _ref("Notice")},
         "timeline": {"type": "array", "items": _ref("TimelineEntry")},

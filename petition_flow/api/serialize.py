@@ -149,6 +149,7 @@ def case_detail(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
         "registered_unit": _unit(session, case.registered_unit_id),
         "responsible_unit": _unit(session, case.responsible_unit_id),
         "first_handler": first, "repeat_of_id": case.repeat_of_id,
+        "listed_supervision": case.listed_supervision,
         "parties_masked": parties.masked,
         "parties": [{"name": p.name, "id_number": p.id_number, "phone": p.phone,
                      "address": p.address, "representative": p.representative}

@@ -9,7 +9,7 @@ import pytest
 from apihelpers import at, petition
 from sqlalchemy import select
 
-from petition_flow.models import AuditEntry, Clock, InboxItem, User
+from petition_flow.models import AuditEntry, Clock, InboxItem, SupervisionOrder, User
 from petition_flow.services.actor import Actor
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.notify import NotifyConfig
@@ -293,3 +293,30 @@ def test_a_bad_alert_query_parameter_is_400_naming_it(api, query):
     assert answer.json["error"]["code"] == "bad_request"
     wrong = {"kind"} if "kind" in query else set(query)  # level=red there is right
     assert set(answer.json["error"]["fields"]) == wrong
+
+
+# -- the warning colour and 挂牌督办 on the case -----------------------------------------------
+
+def test_the_case_shows_each_deadlines_colour_and_whether_it_is_listed_for_supervision(
+    desk, Session
+):
+    case_id = desk.accepted()
+    clock = desk.handling(case_id)
+
+    def handling(as_="handler") -> tuple[str | None, bool]:
+        body = desk.api.get(f"/petitions/{case_id}", as_=as_).json
+        (deadline,) = [d for d in body["deadlines"] if d["clock"] == "handling"]
+        return deadline["level"], body["listed_supervision"]
+
+    assert handling() == (None, False)
+    for day, colour in ((clock.blue_on, "blue"), (clock.yellow_on, "yellow"),
+                        (clock.red_on, "red")):
+        desk.clock.now = at(day, 9)
+        assert handling() == (colour, False)
+    with Session() as session:
+        issue_supervision_order(session, desk.actor("county_supervisor.meixian"), desk.clock.now,
+                                case_id, requirements="挂牌督办：限期办结。", listed=True,
+                                due_date=desk.clock.today + timedelta(days=10), config=QUIET)
+        assert session.execute(select(SupervisionOrder.listed)).scalar_one() is True
+    assert handling() == ("red", True)
+    assert handling("city_supervisor") == ("red", True)
