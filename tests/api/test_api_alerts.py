@@ -173,6 +173,18 @@ def test_acknowledging_an_alert_marks_it_read_once_and_is_audited(desk, Session)
         [("handler.meixian", case_id, yellow["alert_id"])]
 
 
+@pytest.mark.parametrize("role", ["handler", "unit_leader", "county_supervisor",
+                                  "city_supervisor"])
+def test_each_recipient_of_a_red_alert_acknowledges_their_own_copy_only(desk, role):
+    desk.sweep(desk.handling(desk.accepted()).red_on)
+    (mine,) = desk.alerts(role)["items"]
+    assert desk.api.post(f"/alerts/{mine['id']}/acknowledge", as_=role).json["read"] is True
+    assert desk.alerts(role)["unread"] == 0
+    others = {r for r in ("handler", "unit_leader", "county_supervisor", "city_supervisor")
+              if r != role}
+    assert all(desk.alerts(r)["unread"] == 1 for r in others)
+
+
 @pytest.mark.parametrize("other", [("unit_leader", "meixian"), ("county_supervisor", "meixian"),
                                    ("handler", "jintai"), ("admin", "meixian")])
 def test_another_users_alert_is_not_found_and_stays_unread(desk, other):
