@@ -379,24 +379,28 @@ def _run_scheduler(runner) -> None:
         click.echo("调度器已停止，租约已交还。" if released else "调度器已停止。")
 
 
-@main.command("bench", help="在大量案件上测量一次期限扫描的用时（默认使用临时 SQLite 数据库）。")
-@click.option("--cases", default=1_000_000, show_default=True, type=click.IntRange(min=1),
-              help="在办案件数（每件一个运行中的办理期限）。")
+@main.command("bench", help="基准测试：生成大量案件，测量登记、流转、期限扫描和页面（默认用临时 SQLite 数据库）。")
+@click.option("--cases", default=100_000, show_default=True, type=click.IntRange(min=1),
+              help="基准案件数；数据库中已有足够的基准案件时直接复用。")
 @click.option("--changes", default=10_000, show_default=True, type=click.IntRange(min=0),
-              help="同一天变色的期限数。")
-@click.option("--database-url", default=None,
+              help="同一天变色的期限数（繁忙扫描）。")
+@click.option("--ops", default=200, show_default=True, type=click.IntRange(min=1),
+              help="登记、流转和基线写入各测多少次。")
+@click.option("--database", "--database-url", "database_url", default=None,
               help="基准测试专用数据库；默认在临时目录新建 SQLite 文件。不要指向生产数据库。")
 @click.option("--now", "now_text", default="2026-10-09T09:00", show_default=True,
-              help="扫描时间（北京时间）。")
-def bench_cmd(cases: int, changes: int, database_url: str | None, now_text: str) -> None:
+              help="测量时的“当前时间”（北京时间）。")
+@click.option("--json", "as_json", is_flag=True, help="以一个 JSON 对象输出结果。")
+def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_text: str,
+              as_json: bool) -> None:
     import tempfile
 
     from .migrate import upgrade
-    from .services.bench import run_bench
+    from .services.bench import query_plans, run_bench
     from .services.org import seed_organisation
 
+    folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
     if database_url is None:
-        folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
         database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     db = Database(database_url)
     try:
@@ -405,17 +409,31 @@ def bench_cmd(cases: int, changes: int, database_url: str | None, now_text: str)
             seed_organisation(session)
             session.commit()
         now = _instant(now_text)
-        click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
-        report = run_bench(db.Session, now, clock.local_date(now), cases, changes)
+        if not as_json:
+            click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
+        result = run_bench(db.engine, db.Session, now, cases, changes=changes, ops=ops,
+                           instance_path=folder / "instance")
+        with db.Session() as session:
+            plans = query_plans(session, now)
     finally:
         db.engine.dispose()
-    click.echo(f"案件 {report.cases:,} 件（准备用时 {report.seed_seconds:.1f} 秒）")
-    click.echo("扫描查询计划：" + report.plan.replace("\n", " | "))
-    click.echo(f"无事可做的扫描：中位数 {report.idle_median_ms:.2f} ms "
-               f"（{', '.join(f'{t:.2f}' for t in report.idle_ms)}）")
-    click.echo(f"{report.changes:,} 个期限同时变色的扫描：{report.busy_ms:.0f} ms，"
-               f"新发预警 {report.busy_alerts:,} 条")
-    click.echo(f"之后无事可做的扫描：中位数 {sorted(report.idle_after_ms)[len(report.idle_after_ms) // 2]:.2f} ms")
+    if as_json:
+        click.echo(json.dumps({**result.as_json(), "plans": plans}, ensure_ascii=False))
+        return
+    labels = {"floor": "基线（一次 UPDATE + 一次 INSERT 并提交）", "register_petition": "登记信访事项",
+              "fire_transition_classify": "流转：研判分类", "fire_transition_transfer": "流转：转送",
+              "sweep_idle": "期限扫描（无事可做）", "sweep_10000_alerts": "期限扫描（1万个期限变色）",
+              "handler_inbox": "承办人待办列表页", "case_page": "案件页", "city_dashboard": "市级督办统计页"}
+    click.echo(f"案件 {result.cases:,} 件（准备用时 {result.seed_seconds:.1f} 秒）")
+    click.echo(f"基线写入速率：{result.floor_ops_per_s:,.1f} 次/秒")
+    for m in result.measures:
+        click.echo(f"{labels.get(m.name, m.name)}：{m.ops_per_s:,.1f} 次/秒，"
+                   f"中位数 {m.p50_ms:.2f} ms，P95 {m.p95_ms:.2f} ms，"
+                   f"为基线的 {m.ratio_to_floor:.2f} 倍" + (f"（{m.note}）" if m.note else ""))
+    click.echo(f"{changes:,} 个期限同时变色的扫描：新发预警 {result.sweep_alerts:,} 条")
+    click.echo(f"进程内存（RSS）：测量前 {result.rss_before_mb:.1f} MB，测量后 {result.rss_after_mb:.1f} MB")
+    for name, plan in plans.items():
+        click.echo(f"查询计划 {name}：" + plan.replace("\n", " | "))
 
 
 @main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")

@@ -144,6 +144,8 @@ class Case(Base):
         Index("ix_cases_region_state", "region_id", "state"),
         Index("ix_cases_responsible_state", "responsible_unit_id", "state"),
         Index("ix_cases_first_handler", "first_handler_unit_id"),
+        # The dashboards count open cases per county and state from this index alone.
+        Index("ix_cases_open_region_state", "closed_at", "region_id", "state"),
     )
 
 
@@ -200,6 +202,10 @@ class Clock(Base):
         Index("ix_clocks_status_due", "status", "due_date"),
         Index("ix_clocks_case", "case_id", "rule"),
         Index("ix_clocks_status_next_level", "status", "next_level_on"),
+        # A case's nearest running duty deadline (inbox order), read from the index alone.
+        Index("ix_clocks_case_running_due", "case_id", "status", "duty", "due_date"),
+        # Running duty clocks due by a day (overdue and due-soon counts of the dashboards).
+        Index("ix_clocks_running_due", "status", "duty", "due_date", "case_id"),
     )
 
 

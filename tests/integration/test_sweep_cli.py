@@ -56,13 +56,3 @@ def test_sweep_refuses_a_time_it_cannot_read(database_url, monkeypatch):
     result = run(database_url, monkeypatch, "sweep", "--now", "十月九日")
     assert result.exit_code == 2
     assert "时间格式应为 YYYY-MM-DDTHH:MM（北京时间）" in result.output
-
-
-def test_the_bench_reads_only_due_clocks_through_the_index(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-    result = run(url, monkeypatch, "bench", "--cases", "2000", "--changes", "150",
-                 "--database-url", url)
-    assert result.exit_code == 0, result.output
-    assert "案件 2,000 件" in result.output
-    assert "ix_clocks_status_next_level" in result.output
-    assert "150 个期限同时变色的扫描" in result.output and "新发预警 150 条" in result.output
