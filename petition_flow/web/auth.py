@@ -169,14 +169,13 @@ def password_change():
     return _profile(form=form, errors=errors)
 
 
-def _profile(*, form=None, errors=(), email_form=None, email_errors=()):
+def _profile(*, form=None, errors=(), email_form=None, email_errors=(), status=200):
     """个人设置: one's email address (for digests and alerts by email) and password."""
     if email_form is None:
         email_form = EmailForm(formdata=None, email=contact_email(db(), current_user.actor))
-    failed = bool(errors or email_errors)
     return render_template("auth/password.html", form=form if form is not None else PasswordForm(formdata=None),
                            errors=list(errors), email_form=email_form,
-                           email_errors=list(email_errors)), 400 if failed else 200
+                           email_errors=list(email_errors)), 400 if errors else status
 
 
 @bp.route("/account/email", methods=["POST"])
@@ -186,7 +185,7 @@ def email_change():
     try:
         email = set_contact_email(db(), current_user.actor, now(), form.email.data)
     except PetitionFlowError as exc:
-        return _profile(email_form=form, email_errors=apply_errors(form, exc))
+        return _profile(email_form=form, email_errors=apply_errors(form, exc), status=400)
     flash(f"电子邮箱已设置为 {email}，督办日报和预警将同时发送到该邮箱。" if email
           else "已删除电子邮箱，今后只在站内消息中提醒。", "success")
     return redirect(url_for("auth.password_change"))
