@@ -27,7 +27,7 @@ def test_a_county_supervisor_issues_a_listed_order_from_the_case_page(as_user, c
     assert "暂无督办单" in page
     assert f'href="/supervision/cases/{case_id}/orders/new"' in page
     form = text(b.get(f"/supervision/cases/{case_id}/orders/new"))
-    assert "人力资源" in form and "挂牌督办" in form  # the responsible unit is the target
+    assert case_no in form and "人力资源" in form and "挂牌督办" in form  # target: its unit
     due = (today() + timedelta(days=5)).isoformat()
     response = b.post(f"/supervision/cases/{case_id}/orders/new",
                       {"requirements": "请于期限内书面回复。", "due_date": due, "listed": "y"})
