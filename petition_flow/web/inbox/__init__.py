@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...errors import PetitionFlowError
 from ...services.inbox import acknowledge, unread_count
@@ -26,7 +27,10 @@ def install(app: Flask) -> None:
     def _unread():
         if not current_user.is_authenticated:
             return {}
-        return {"inbox_unread": unread_count(db(), current_user.actor)}
+        try:
+            return {"inbox_unread": unread_count(db(), current_user.actor)}
+        except SQLAlchemyError:  # an error page must still render when the database fails
+            return {"inbox_unread": None}
 
 
 def _show() -> str:
