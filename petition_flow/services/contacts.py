@@ -24,7 +24,8 @@ def contact_email(session: Session, actor: Actor) -> str | None:
     return contact.email if contact else None
 
 
-def set_contact_email(session: Session, actor: Actor, now: datetime, email: str | None) -> str | None:
+def set_contact_email(session: Session, actor: Actor, now: datetime,
+                      email: str | None) -> str | None:
     """Set (or, when empty, remove) the actor's own email address; audited."""
     email = (email or "").strip()
     if email and (len(email) > 254 or not EMAIL.match(email)):

@@ -206,7 +206,8 @@ def listed_case_ids(session: Session, case_ids) -> set[int]:
         Case.id.in_(ids), Case.listed_supervision.is_(True))).scalars())
 
 
-def inbox_page(session: Session, actor: Actor, *, unread_only: bool) -> tuple[list[InboxItem], set[int]]:
+def inbox_page(session: Session, actor: Actor, *,
+               unread_only: bool) -> tuple[list[InboxItem], set[int]]:
     """The actor's messages and which of their cases are under 挂牌督办."""
     items = list_inbox(session, actor, unread_only=unread_only, limit=200)
     return items, listed_case_ids(session, (i.case_id for i in items))

@@ -173,8 +173,10 @@ def _profile(*, form=None, errors=(), email_form=None, email_errors=(), status=2
     """个人设置: one's email address (for digests and alerts by email) and password."""
     if email_form is None:
         email_form = EmailForm(formdata=None, email=contact_email(db(), current_user.actor))
-    return render_template("auth/password.html", form=form if form is not None else PasswordForm(formdata=None),
-                           errors=list(errors), email_form=email_form,
+    if form is None:
+        form = PasswordForm(formdata=None)
+    return render_template("auth/password.html", form=form, errors=list(errors),
+                           email_form=email_form,
                            email_errors=list(email_errors)), 400 if errors else status
 
 
