@@ -127,9 +127,11 @@ def workflow_show(name: str) -> None:
     from .domain.engine import mermaid
     from .domain.registry import engines
 
-    found = engines(paths.workflows_dir(), paths.templates_dir()).get(name)
+    known = engines(paths.workflows_dir(), paths.templates_dir())
+    found = known.get(name.removesuffix(".yaml"))
     if found is None:
-        raise click.ClickException(f"没有名为“{name}”的工作流。")
+        names = "、".join(sorted(known)) or "（无）"
+        raise click.ClickException(f"没有名为“{name}”的工作流。现有工作流：{names}。")
     click.echo(mermaid(found.spec), nl=False)
 
 
@@ -462,7 +464,8 @@ def token_list() -> None:
             click.echo("尚无访问令牌。")
         for row in rows:
             state = "已吊销" if row.revoked_at else "有效"
-            used = row.last_used_at.isoformat() if row.last_used_at else "从未使用"
+            used = (f"{row.last_used_at.astimezone(clock.CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）"
+                    if row.last_used_at else "从未使用")
             click.echo(f"{row.id}\t{row.user.username}\t{row.name}\t{state}\t最近使用：{used}")
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# A lost or unreachable database (PostgreSQL restarting, a locked SQLite file): the request
+# fails with this message and a 503; the connection pool pre-pings, so the next one recovers.
+DATABASE_UNAVAILABLE = "数据库暂时无法访问，请稍后重试；如持续出现，请联系系统管理员。"
+
 
 class PetitionFlowError(Exception):
     """Base class. ``message`` is shown to the user as is."""

@@ -9,9 +9,11 @@ application's own handling. An unexpected exception is logged and answered with 
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (
+    DATABASE_UNAVAILABLE,
     AuthenticationError,
     ConcurrentChangeError,
     NotFoundError,
@@ -81,6 +83,12 @@ def _http_error(exc: HTTPException):
 @bp.errorhandler(HTTPException)
 def _bp_http_error(exc: HTTPException):
     return _http_error(exc)
+
+
+@bp.errorhandler(OperationalError)
+def _database_unavailable(exc: OperationalError):
+    current_app.logger.error("数据库不可用：%s", exc.orig)
+    return error_response(503, "database_unavailable", DATABASE_UNAVAILABLE)
 
 
 @bp.errorhandler(Exception)

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import __version__
 from ..domain.guards import CATEGORIES
+from ..domain.levels import LEVELS
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.spec import INPUT_TYPES, ROLES
 from ..services.calendars import MAX_DUE_DAYS
@@ -30,6 +31,7 @@ ERROR_CODES = {
     409: "并发修改冲突，或当前状态不能执行该操作",
     422: "数据不符合业务规则（逐字段说明）",
     500: "服务器内部错误（不含调试信息）",
+    503: "数据库暂时无法访问（如数据库重启），稍后重试即可",
 }
 
 
@@ -151,6 +153,7 @@ def components() -> dict[str, Any]:
                                          "handled_at": _nullable(DATETIME)})),
         "repeat_of_id": _nullable(ID),
         "parties_masked": BOOL, "parties": {"type": "array", "items": _ref("Party")},
+        "listed_supervision": {**BOOL, "description": "挂牌督办：有未办结的挂牌督办单"},
         "deadlines": {"type": "array", "items": _ref("Deadline")},
         "notices": {"type": "array", "items": _ref("Notice")},
         "timeline": {"type": "array", "items": _ref("TimelineEntry")},
@@ -177,6 +180,23 @@ def components() -> dict[str, Any]:
     due = _obj({"from": DATE, "days": INT, "unit": {"enum": ["calendar", "workday"]},
                 "due_date": DATE, "provisional": BOOL, "explanation": STR,
                 "calendar_version": STR})
+    alert = _obj({
+        "id": {**ID, "description": "消息编号：确认时使用（POST /alerts/{id}/acknowledge）"},
+        "alert_id": {**ID, "description": "预警编号；同一预警发给多人时各人的消息编号不同"},
+        "level": {"enum": list(LEVELS), "description": "blue=蓝色提示，yellow=黄色预警，red=红色超期"},
+        "case_id": ID, "case_no": STR,
+        "subject": {**STR, "description": "期限名称，或督办单"},
+        "clock": _nullable({**STR, "description": "期限（deadlines[].clock）；督办单的预警为 null"}),
+        "order_id": _nullable({**ID, "description": "督办单编号；期限的预警为 null"}),
+        "due_date": DATE,
+        "reached_at": {**DATETIME, "description": "达到该级别的时间"},
+        "raised_at": {**DATETIME, "description": "系统发出预警的时间（停机恢复后可能晚于 reached_at）"},
+        "title": STR, "body": STR, "read": BOOL,
+        "read_at": _nullable({**DATETIME, "description": "确认（已读）时间"}),
+    })
+    alert_list = _obj({"items": {"type": "array", "items": _ref("Alert")},
+                       "total": INT, "unread": {**INT, "description": "调用者全部未读预警数"},
+                       "page": INT, "per_page": INT})
     return {
         "Error": error, "Deadline": deadline, "RepeatMatch": repeat,
         "PetitionerInput": petitioner_in, "RegistrationRequest": registration,
@@ -184,6 +204,7 @@ def components() -> dict[str, Any]:
         "Field": field, "Trigger": trigger, "Party": party, "TimelineEntry": timeline,
         "Notice": notice, "CaseDetail": detail, "EventRequest": event,
         "CountyFigures": county, "Stats": stats, "Due": due,
+        "Alert": alert, "AlertList": alert_list,
     }
 
 
@@ -199,10 +220,13 @@ def query_parameters() -> dict[str, list[dict[str, Any]]]:
                    "县（区）代码"),
             _param("overdue", {"type": "boolean"}, "仅列出已超期（有法定期限已过）的事项"),
             _param("due_before", DATE, "仅列出最近截止日期不晚于该日的事项"),
-            _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
-                            "default": 1}, "页码"),
-            _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                                "default": 50}, "每页条数（≤200）"),
+            *PAGING,
+        ],
+        "list_alerts": [
+            _param("unread", {"type": "boolean"}, "true：仅列出未确认（未读）的预警"),
+            _param("level", {"type": "string", "enum": list(LEVELS)}, "预警级别"),
+            _param("case_id", ID, "仅列出该信访事项的预警"),
+            *PAGING,
         ],
         "calendar_due": [
             _param("from", DATE, "起算日（不计入）", required=True),
@@ -220,13 +244,20 @@ def _param(name: str, schema: dict[str, Any], description: str,
             "description": description}
 
 
+PAGING = [
+    _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "页码"),
+    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
+           "每页条数（≤200）"),
+]
+
+
 def _responses(ok: int | None, ok_schema: str | None, *errors: int,
                description: str = "成功") -> dict[str, Any]:
     out: dict[str, Any] = {}
     if ok is not None:
         out[str(ok)] = {"description": description,
                         "content": {"application/json": {"schema": _ref(ok_schema)}}}
-    for code in (*errors, 500):
+    for code in (*errors, 500, 503):
         out[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     return out
 
@@ -237,6 +268,8 @@ def _body(schema: str) -> dict[str, Any]:
 
 CASE_ID = {"name": "id", "in": "path", "required": True, "schema": ID,
            "description": "信访事项的内部编号（id）"}
+ALERT_ID = {"name": "id", "in": "path", "required": True, "schema": ID,
+            "description": "预警消息编号（GET /alerts 的 items[].id）"}
 
 
 @lru_cache(maxsize=1)
@@ -277,6 +310,24 @@ def document() -> dict[str, Any]:
             "get": {
                 "operationId": "stats", "summary": "各县（区）督办统计",
                 "responses": _responses(200, "Stats", 401, 403),
+            },
+        },
+        "/alerts": {
+            "get": {
+                "operationId": "list_alerts", "summary": "我的预警消息（红黄蓝预警，未读在前、新的在前）",
+                "description": "只列出发给调用者本人的预警：责任单位的承办人员与负责人、督办人员"
+                               "按预警级别收到的站内消息。",
+                "parameters": params["list_alerts"],
+                "responses": _responses(200, "AlertList", 400, 401),
+            },
+        },
+        "/alerts/{id}/acknowledge": {
+            "post": {
+                "operationId": "acknowledge_alert", "summary": "确认（已读）一条预警消息",
+                "description": "记入审计日志；重复确认不改变首次确认时间。他人的消息视为不存在（404）。",
+                "parameters": [ALERT_ID],
+                "responses": _responses(200, "Alert", 400, 401, 404,
+                                        description="已确认，返回该消息"),
             },
         },
         "/calendar/due": {

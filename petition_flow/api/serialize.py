@@ -15,6 +15,7 @@ from ..models import AuditEntry, Case, Clock, Notice, Region, Unit
 from ..services.actions import units_in_scope
 from ..services.actor import Actor, can_see_parties
 from ..services.clocks import clock_level
+from ..services.inbox import AlertEntry, AlertPage
 from ..services.parties import parties_for
 from ..services.queries import CasePage, CountyFigures
 from ..services.repeats import RepeatMatch
@@ -148,6 +149,7 @@ def case_detail(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
         "registered_unit": _unit(session, case.registered_unit_id),
         "responsible_unit": _unit(session, case.responsible_unit_id),
         "first_handler": first, "repeat_of_id": case.repeat_of_id,
+        "listed_supervision": case.listed_supervision,
         "parties_masked": parties.masked,
         "parties": [{"name": p.name, "id_number": p.id_number, "phone": p.phone,
                      "address": p.address, "representative": p.representative}
@@ -171,3 +173,20 @@ def county_figures(figures: list[CountyFigures], today: date) -> dict[str, Any]:
         "first_handler_completed": f.first_handler_completed,
         "first_handler_rate": f.first_handler_rate,
     } for f in figures]}
+
+
+def alert(entry: AlertEntry) -> dict[str, Any]:
+    item, raised = entry.item, entry.alert
+    return {
+        "id": item.id, "alert_id": raised.id, "level": raised.level,
+        "case_id": raised.case_id, "case_no": entry.case_no, "subject": raised.subject,
+        "clock": entry.clock, "order_id": raised.order_id, "due_date": day(raised.due_date),
+        "reached_at": instant(raised.reached_at), "raised_at": instant(raised.raised_at),
+        "title": item.title, "body": item.body, "read": item.read_at is not None,
+        "read_at": instant(item.read_at),
+    }
+
+
+def alert_page(page: AlertPage) -> dict[str, Any]:
+    return {"items": [alert(e) for e in page.entries], "total": page.total,
+            "unread": page.unread, "page": page.page, "per_page": page.per_page}

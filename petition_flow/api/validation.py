@@ -179,8 +179,9 @@ def _typed(raw: str, schema: dict[str, Any]) -> Any:
     return raw
 
 
-def path_id(raw: str) -> int:
-    """A case id from the path: a positive integer that fits a database key."""
+def path_id(raw: str, what: str = "信访事项编号") -> int:
+    """An id from the path (a case's, or an inbox message's): a positive integer that fits a
+    database key."""
     if not re.fullmatch(r"[0-9]{1,10}", raw) or not 1 <= int(raw) <= MAX_ID:
-        raise BadRequest("信访事项编号应为正整数。", {"id": f"应为1至{MAX_ID}之间的整数。"})
+        raise BadRequest(f"{what}应为正整数。", {"id": f"应为1至{MAX_ID}之间的整数。"})
     return int(raw)

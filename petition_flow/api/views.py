@@ -12,7 +12,7 @@ from ..app import get_session
 from ..clock import local_date
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..errors import NotFoundError, PermissionDenied
-from ..services import queries
+from ..services import inbox, queries
 from ..services.calendars import current_calendar, plain_due
 from ..services.org import require_own_county
 from ..services.petitions import (
@@ -110,6 +110,22 @@ def stats():
     today = local_date(now())
     figures = queries.county_figures(get_session(), g.api_actor, today)
     return jsonify(serialize.county_figures(figures, today))
+
+
+@bp.get("/alerts")
+def alert_list():
+    args = parse_query(request, "list_alerts")
+    filters = inbox.AlertFilters(unread_only=bool(args.get("unread")), level=args.get("level"),
+                                 case_id=args.get("case_id"), page=args["page"],
+                                 per_page=args["per_page"])
+    return jsonify(serialize.alert_page(inbox.list_alerts(get_session(), g.api_actor, filters)))
+
+
+@bp.post("/alerts/<item_id>/acknowledge")
+def alert_acknowledge(item_id: str):
+    number = path_id(item_id, "预警消息编号")
+    entry = inbox.acknowledge_alert(get_session(), g.api_actor, now(), number)
+    return jsonify(serialize.alert(entry))
 
 
 @bp.get("/calendar/due")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..db import begin_write
 from ..domain.spec import ROLE_LABELS
 from ..errors import NotFoundError, PermissionDenied
-from ..models import InboxItem, Unit, User, UserContact
+from ..models import Alert, Case, Clock, InboxItem, Unit, User, UserContact
 from .actor import Actor
 from .audit import AuditBatch
 from .dbutil import insert_ignore
@@ -119,22 +119,108 @@ def post(session: Session, outbox: Outbox, recipients: list[Recipient], *, key: 
     return posted
 
 
-def unread_count(session: Session, actor: Actor) -> int:
+def _mine(actor: Actor, *, unread_only: bool = False, kind: str | None = None) -> list:
+    """The one scope rule of the inbox: a user only ever sees their own messages."""
+    where = [InboxItem.user_id == actor.user_id]
+    if unread_only:
+        where.append(InboxItem.read_at.is_(None))
+    if kind is not None:
+        where.append(InboxItem.kind == kind)
+    return where
+
+
+# Unread first, newest first; the id breaks ties so pages never overlap.
+INBOX_ORDER = (InboxItem.read_at.is_not(None), InboxItem.created_at.desc(), InboxItem.id.desc())
+
+
+def unread_count(session: Session, actor: Actor, *, kind: str | None = None) -> int:
     return session.execute(
         select(func.count()).select_from(InboxItem)
-        .where(InboxItem.user_id == actor.user_id, InboxItem.read_at.is_(None))
+        .where(*_mine(actor, unread_only=True, kind=kind))
     ).scalar_one()
 
 
 def list_inbox(session: Session, actor: Actor, *, unread_only: bool = False,
                limit: int = 50) -> list[InboxItem]:
     """The actor's messages, unread first, newest first."""
-    stmt = select(InboxItem).where(InboxItem.user_id == actor.user_id)
-    if unread_only:
-        stmt = stmt.where(InboxItem.read_at.is_(None))
-    stmt = stmt.order_by(InboxItem.read_at.is_not(None), InboxItem.created_at.desc(),
-                         InboxItem.id.desc()).limit(limit)
+    stmt = (select(InboxItem).where(*_mine(actor, unread_only=unread_only))
+            .order_by(*INBOX_ORDER).limit(limit))
     return list(session.execute(stmt).scalars())
+
+
+# --- the actor's alerts (红黄蓝预警 in the inbox), for the API -------------------------------
+
+@dataclass
+class AlertFilters:
+    unread_only: bool = False
+    level: str | None = None
+    case_id: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class AlertEntry:
+    """One alert as its recipient sees it: their inbox item, the alert, the case number and
+    the clock the alert is about (None for a supervision order's alert)."""
+
+    item: InboxItem
+    alert: Alert
+    case_no: str
+    clock: str | None
+
+
+@dataclass
+class AlertPage:
+    entries: list[AlertEntry]
+    total: int
+    unread: int  # all the actor's unread alerts, whatever the filters
+    page: int
+    per_page: int
+
+
+def _alerts(actor: Actor, *where):
+    return (select(InboxItem, Alert, Case.case_no, Clock.rule)
+            .join(Alert, Alert.id == InboxItem.alert_id)
+            .join(Case, Case.id == Alert.case_id)
+            .outerjoin(Clock, Clock.id == Alert.clock_id)
+            .where(*_mine(actor, kind="alert"), *where))
+
+
+def list_alerts(session: Session, actor: Actor, filters: AlertFilters) -> AlertPage:
+    """The actor's alerts (every role has an inbox; most roles' is often empty)."""
+    where = []
+    if filters.unread_only:
+        where.append(InboxItem.read_at.is_(None))
+    if filters.level is not None:
+        where.append(InboxItem.level == filters.level)
+    if filters.case_id is not None:
+        where.append(InboxItem.case_id == filters.case_id)
+    stmt = _alerts(actor, *where)
+    total = session.execute(
+        select(func.count()).select_from(stmt.with_only_columns(InboxItem.id).subquery())
+    ).scalar_one()
+    rows = session.execute(stmt.order_by(*INBOX_ORDER).limit(filters.per_page)
+                           .offset((filters.page - 1) * filters.per_page)).all()
+    return AlertPage([AlertEntry(*row) for row in rows], total,
+                     unread_count(session, actor, kind="alert"), filters.page, filters.per_page)
+
+
+def get_alert(session: Session, actor: Actor, item_id: int) -> AlertEntry:
+    """One of the actor's alerts; another user's message is "not found", not forbidden, so
+    its existence is not disclosed."""
+    row = session.execute(_alerts(actor, InboxItem.id == item_id)).one_or_none()
+    if row is None:
+        raise NotFoundError("未找到该预警消息。")
+    return AlertEntry(*row)
+
+
+def acknowledge_alert(session: Session, actor: Actor, now: datetime,
+                      item_id: int) -> AlertEntry:
+    """Acknowledge one of the actor's alerts (audited once, by ``acknowledge``)."""
+    entry = get_alert(session, actor, item_id)
+    entry.item = acknowledge(session, actor, now, item_id)
+    return entry
 
 
 def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> InboxItem:

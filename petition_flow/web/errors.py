@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..errors import DATABASE_UNAVAILABLE
 from .common import chinese
 
 TITLES = {
@@ -17,6 +19,7 @@ TITLES = {
     409: ("操作冲突", "该信访事项已被他人修改，请刷新后重试。"),
     413: ("文件过大", "上传的文件超过大小限制。"),
     500: ("系统内部错误", "系统处理您的请求时出错，已记录。请稍后重试，或联系系统管理员。"),
+    503: ("服务暂时不可用", DATABASE_UNAVAILABLE),
 }
 
 
@@ -27,6 +30,11 @@ def _page(code: int, description: str | None = None):
 
 
 def install(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        app.logger.error("数据库不可用：%s", exc.orig)
+        return _page(503)
+
     @app.errorhandler(CSRFError)
     def _csrf(_exc):
         return _page(400, "页面已过期或表单校验失败（CSRF），请刷新页面后重新提交。")

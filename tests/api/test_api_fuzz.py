@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import schemathesis
-from apihelpers import petition
+from apihelpers import at, petition
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -19,6 +19,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from petition_flow.services.alerts import sweep_deadlines
+from petition_flow.services.notify import NotifyConfig
 
 # Deeper local runs: PETITION_FLOW_FUZZ_EXAMPLES=500 python -m pytest tests/api/test_api_fuzz.py
 MAX_EXAMPLES = int(os.environ.get("PETITION_FLOW_FUZZ_EXAMPLES", "25"))
@@ -33,10 +36,14 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture
-def server(app, api):
-    """The app served over HTTP in a thread, with a few real cases to find."""
+def server(app, api, Session):
+    """The app served over HTTP in a thread, with a few real cases to find, and the alerts
+    of their routing deadlines gone red in both callers' inboxes."""
     for n in range(1, 4):
         assert api.post("/petitions", as_="reception", json=petition(n)).status == 201
+    with Session() as session:
+        swept = sweep_deadlines(session, at("2026-03-18", 9), config=NotifyConfig())
+    assert [a.level for a in swept.alerts] == ["red"] * 3
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

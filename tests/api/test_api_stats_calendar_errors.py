@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from apihelpers import petition
@@ -102,9 +103,10 @@ def test_the_cli_refuses_a_start_date_outside_the_calendar_in_chinese(cli_env):
 # -- the description and the errors ---------------------------------------------------------
 
 def test_the_description_covers_every_api_route_and_method_of_the_app(app):
-    described = {(f"/api/v1{path}".replace("{id}", "<case_id>"), method.upper())
+    described = {(f"/api/v1{path}", method.upper())
                  for path, ops in document()["paths"].items() for method in ops}
-    served = {(rule.rule, method) for rule in app.url_map.iter_rules()
+    served = {(re.sub(r"<[^>]+>", "{id}", rule.rule), method)  # <case_id>, <item_id>: {id}
+              for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/") for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == described
 
