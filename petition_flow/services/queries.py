@@ -45,6 +45,8 @@ class CaseFilters:
     due_after: date | None = None  # with due_before: the "due soon" window of the dashboards
     completed: str | None = None  # "handled" | "first_handled": the cases behind the two rates
     open_only: bool = False
+    level: str | None = None  # "red" | "yellow" | "blue": a running duty clock at that colour
+    listed: bool = False  # 挂牌督办 only
     page: int = 1
     per_page: int = 50
 
@@ -61,6 +63,7 @@ class CaseRow:
     received_at: object
     category: str | None
     next_due: date | None
+    listed: bool = False  # 挂牌督办
 
 
 @dataclass
@@ -125,6 +128,14 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
         if filters.completed not in COMPLETED:
             raise ValidationError("清单类型无效。", fields={"completed": "清单类型无效。"})
         stmt = stmt.where(COMPLETED[filters.completed]())
+    if filters.level:
+        if filters.level not in LEVEL_CLAUSES:
+            raise ValidationError("预警级别无效。", fields={"level": "预警级别无效。"})
+        stmt = stmt.where(Case.id.in_(select(Clock.case_id).where(
+            Clock.status == "running", Clock.red_on.is_not(None),
+            LEVEL_CLAUSES[filters.level](today))))
+    if filters.listed:
+        stmt = stmt.where(Case.listed_supervision.is_(True))
     if filters.overdue:
         stmt = stmt.where(nd.c.next_due < today)
     if filters.due_before:
@@ -136,9 +147,18 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
     stmt = stmt.order_by(nd.c.next_due.asc().nulls_last(), Case.id.desc())
     stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
     rows = [CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
-                    c.first_handler_unit_id, c.received_at, c.category, due)
+                    c.first_handler_unit_id, c.received_at, c.category, due,
+                    bool(c.listed_supervision))
             for c, due in session.execute(stmt)]
     return CasePage(rows, total, filters.page, filters.per_page)
+
+
+# The colour a running clock is in today, as services/digest.py counts them (红黄蓝).
+LEVEL_CLAUSES = {
+    "red": lambda today: Clock.red_on <= today,
+    "yellow": lambda today: and_(Clock.red_on > today, Clock.yellow_on <= today),
+    "blue": lambda today: and_(Clock.yellow_on > today, Clock.blue_on <= today),
+}
 
 
 def _states_of_step() -> dict[str, list[str]]:

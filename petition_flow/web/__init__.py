@@ -18,13 +18,18 @@ def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .approval import bp as approval_bp
     from .handling import bp as handling_bp
+    from .inbox import bp as inbox_bp
+    from .inbox import install as install_inbox
+    from .orders import bp as orders_bp
     from .reception import bp as reception_bp
     from .supervision import bp as supervision_bp
 
     app.config.setdefault("SESSION_IDLE_MINUTES", 30)
     app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     install_login(app)
-    for bp in (auth_bp, reception_bp, handling_bp, approval_bp, supervision_bp, admin_bp):
+    for bp in (auth_bp, reception_bp, handling_bp, approval_bp, supervision_bp, orders_bp,
+               inbox_bp, admin_bp):
         app.register_blueprint(bp)
+    install_inbox(app)
     errors.install(app)
     filters.install(app)

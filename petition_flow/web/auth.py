@@ -9,13 +9,14 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask import session as http_session
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import EmailField, PasswordField, StringField
 
 from ..errors import PetitionFlowError
 from ..extensions import login_manager
 from ..models import User
 from ..services import accounts
 from ..services.actor import Actor
+from ..services.contacts import contact_email, set_contact_email
 from .common import apply_errors, db, now
 
 bp = Blueprint("auth", __name__)
@@ -104,6 +105,10 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField("确认新密码")
 
 
+class EmailForm(FlaskForm):
+    email = EmailField("电子邮箱")
+
+
 def _safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -161,5 +166,28 @@ def password_change():
             login_user(LoginUser(user))  # the session follows the new password
             flash("密码已修改。", "success")
             return redirect(url_for("auth.home"))
-    return render_template("auth/password.html", form=form, errors=errors), \
-        400 if errors else 200
+    return _profile(form=form, errors=errors)
+
+
+def _profile(*, form=None, errors=(), email_form=None, email_errors=(), status=200):
+    """个人设置: one's email address (for digests and alerts by email) and password."""
+    if email_form is None:
+        email_form = EmailForm(formdata=None, email=contact_email(db(), current_user.actor))
+    if form is None:
+        form = PasswordForm(formdata=None)
+    return render_template("auth/password.html", form=form, errors=list(errors),
+                           email_form=email_form,
+                           email_errors=list(email_errors)), 400 if errors else status
+
+
+@bp.route("/account/email", methods=["POST"])
+@login_required
+def email_change():
+    form = EmailForm()
+    try:
+        email = set_contact_email(db(), current_user.actor, now(), form.email.data)
+    except PetitionFlowError as exc:
+        return _profile(email_form=form, email_errors=apply_errors(form, exc), status=400)
+    flash(f"电子邮箱已设置为 {email}，督办日报和预警将同时发送到该邮箱。" if email
+          else "已删除电子邮箱，今后只在站内消息中提醒。", "success")
+    return redirect(url_for("auth.password_change"))

@@ -63,14 +63,28 @@ def _cli(*args: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def server(browser_or_skip, tmp_path_factory):
-    """The demo instance served by waitress; yields its base URL."""
+def demo_env(browser_or_skip, tmp_path_factory) -> dict[str, str]:
+    """A fresh demo instance; the environment that points the CLI at it."""
     instance = tmp_path_factory.mktemp("e2e-instance")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PETITION_FLOW_")}
     env.update(PETITION_FLOW_INSTANCE=str(instance), PYTHONPATH=str(ROOT),
                PYTHONWARNINGS="ignore")
     subprocess.run(_cli("init", "--demo"), env=env, cwd=ROOT, check=True,
                    capture_output=True, timeout=300)
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """Run ``petition-flow …`` on the demo instance (beside the running server); its output."""
+    done = subprocess.run(_cli(*args), env=env, cwd=ROOT, check=True, capture_output=True,
+                          text=True, timeout=300)
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def server(demo_env):
+    """The demo instance served by waitress; yields its base URL."""
+    env = demo_env
     port = _free_port()
     proc = subprocess.Popen(_cli("serve", "--port", str(port)), env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

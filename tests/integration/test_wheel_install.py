@@ -51,7 +51,10 @@ def test_a_fresh_virtual_environment_gets_a_working_petition_flow(wheel, tmp_pat
     _run([sys.executable, "-m", "venv", str(venv)])
     pip = venv / "bin" / "pip"
     try:
-        _run([str(pip), "install", "-q", "--disable-pip-version-check", str(wheel)])
+        # Without PYTHONPATH: pointed at the checkout, pip would take the egg-info that
+        # building the wheel left there for an installed petition-flow and install nothing.
+        clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        _run([str(pip), "install", "-q", "--disable-pip-version-check", str(wheel)], env=clean)
     except AssertionError as exc:
         if "Could not find a version" in str(exc) or "NewConnectionError" in str(exc):
             if os.environ.get("CI") == "true":

@@ -10,7 +10,9 @@ from ...services.casefile import (
     unit_names,
     urgencies,
 )
+from ...services.digest import warning_figures
 from ...services.disclosure import reveal_petitioners
+from ...services.oversight import orders_of_case
 from ...services.petitions import engine_for, fire_transition
 from ...services.queries import CaseFilters, list_cases
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
@@ -24,7 +26,8 @@ def filters_from_args() -> CaseFilters:
         state=args.get("state") or None, step=args.get("step") or None,
         category=args.get("category") or None, county=args.get("county") or None,
         overdue=args.get("overdue") == "1", open_only=args.get("open") == "1",
-        completed=args.get("completed") or None,
+        completed=args.get("completed") or None, level=args.get("level") or None,
+        listed=args.get("listed") == "1",
         due_before=date_arg("due_before"), due_after=date_arg("due_after"),
         page=max(int_arg("page", 1) or 1, 1), per_page=50,
     )
@@ -51,7 +54,7 @@ def case_list(template: str, **extra):
 
 @bp.route("/cases")
 def inbox():
-    return case_list("handling/inbox.html")
+    return case_list("handling/inbox.html", warn=warning_figures(db(), actor(), now()))
 
 
 def _forms(file, failed):
@@ -78,6 +81,7 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
     forms, loose = _forms(file, failed)
     return render_template(
         "handling/case.html", file=file, forms=forms, errors=[*errors, *loose],
+        orders=orders_of_case(db(), actor(), file.case, today()),
         reveal_form=reveal_form or RevealForm(),
         reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id)), status
 

@@ -8,8 +8,10 @@ from flask import Blueprint, render_template
 
 from ...errors import PetitionFlowError
 from ...services.casefile import default_spec
+from ...services.digest import warning_figures
+from ...services.oversight import listed_by_county
 from ...services.queries import DUE_SOON_DAYS, county_figures
-from ..common import actor, db, raise_http, require_roles, today
+from ..common import actor, db, now, raise_http, require_roles, today
 from ..handling.views import case_list
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -32,9 +34,13 @@ def dashboard():
              or s.key.isdigit()]
     return render_template("supervision/dashboard.html", figures=figures, steps=steps,
                            today=today(), soon=today() + timedelta(days=DUE_SOON_DAYS),
-                           soon_days=DUE_SOON_DAYS)
+                           soon_days=DUE_SOON_DAYS, warn=warning_figures(db(), actor(), now()),
+                           listed=listed_by_county(db(), actor()))
 
 
 @bp.route("/cases")
 def case_list_view():
     return case_list("supervision/cases.html")
+
+
+from . import oversight  # noqa: E402,F401
