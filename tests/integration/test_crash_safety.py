@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import select as io_select
 import signal
 import subprocess
 import sys
@@ -31,11 +32,15 @@ def test_killing_the_writer_at_random_moments_leaves_only_whole_cases_and_a_vali
     for run in range(5):
         proc = subprocess.Popen([sys.executable, str(WORKER), database_url, str(run)], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.2 + rng.random() * 1.5)
+        # Kill only once the worker is writing (its first case done), at a random moment after.
+        ready, _, _ = io_select.select([proc.stdout], [], [], 120)
+        assert ready, "the worker did not start writing within two minutes"
+        first = proc.stdout.readline()
+        time.sleep(rng.random() * 1.5)
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
         assert "Traceback" not in err, err
-        progressed += len(out.split())
+        progressed += len((first + out).split())
     assert progressed > 0, "the worker never finished a case before being killed"
     with Session() as s:
         cases = s.execute(select(Case)).scalars().all()
