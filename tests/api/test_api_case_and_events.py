@@ -187,3 +187,30 @@ def test_a_missing_or_malformed_case_id_is_404_or_400(api, path, status):
     assert api.get(path, as_="reception").status == status
     fired = api.post(path + "/events", as_="reception", json={"trigger": "classify"})
     assert fired.status == status
+
+
+@pytest.mark.parametrize("role, audited", [
+    ("reception", True), ("handler", True), ("unit_leader", False), ("city_supervisor", False),
+])
+def test_showing_petitioners_in_full_through_the_api_is_audited_like_a_reveal_on_the_pages(
+    flow, Session, role, audited
+):
+    from sqlalchemy import select
+
+    from petition_flow.models import AuditEntry
+
+    flow.accepted()
+
+    def reveals():
+        with Session() as s:
+            return s.execute(select(AuditEntry).where(
+                AuditEntry.case_id == flow.id,
+                AuditEntry.action == "petitioner_details_revealed")).scalars().all()
+
+    before = len(reveals())
+    assert flow.detail(as_=role).status == 200
+    entries = reveals()
+    assert len(entries) == before + (1 if audited else 0)
+    if audited:
+        assert entries[-1].actor_role == role
+        assert entries[-1].details["reason"] == "通过接口查看"
