@@ -13,6 +13,9 @@ chain and case rows are serialised with row locks there (services/audit.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +50,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 WRITE_OPTION = "petition_flow_write"
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """One use case, one transaction: begin as a writer, commit at the end, roll back on error."""
+    begin_write(session)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def begin_write(session: Session) -> None:

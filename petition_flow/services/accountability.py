@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..domain.spec import AccountabilityRule
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import AccountabilityRecord, Case, Clock
@@ -63,8 +63,7 @@ def _require_supervisor_of(session: Session, actor: Actor, case_id: int) -> Case
 def decide_accountability(session: Session, actor: Actor, now: datetime, record_id: int,
                           decision: str, reason: str) -> AccountabilityRecord:
     """A supervisor confirms (认定) or dismisses (不予追责) a record, always with a reason."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         record = session.get(AccountabilityRecord, record_id, with_for_update=True)
         if record is None:
             raise NotFoundError("未找到该追责问责记录。")
@@ -83,10 +82,6 @@ def decide_accountability(session: Session, actor: Actor, now: datetime, record_
         audit.add(f"accountability_{record.status}", case_id=record.case_id,
                   record_id=record.id, reason=reason, article=record.article)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return record
 
 

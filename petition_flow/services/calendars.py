@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..domain.deadlines import UNITS, DueDate, compute_due
 from ..domain.workcalendar import WorkCalendar, YearOverride, parse_override
 from ..errors import ValidationError
@@ -90,8 +90,7 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
     require_role(actor, "admin", "system")
     override = parse_override(text, filename)
     audit = AuditBatch(actor, now)
-    begin_write(session)
-    try:
+    with write_transaction(session):
         row = session.get(CalendarYear, override.year)
         if row is None:
             row = CalendarYear(year=override.year)
@@ -119,8 +118,4 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
             if recompute_clock(clock, calendar, audit, "calendar_imported", levels):
                 recomputed += 1
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return override, recomputed

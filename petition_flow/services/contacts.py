@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..errors import ValidationError
 from ..models import UserContact
 from .actor import Actor
@@ -30,8 +30,7 @@ def set_contact_email(session: Session, actor: Actor, now: datetime,
     email = (email or "").strip()
     if email and (len(email) > 254 or not EMAIL.match(email)):
         raise ValidationError(BAD_EMAIL, fields={"email": BAD_EMAIL})
-    begin_write(session)
-    try:
+    with write_transaction(session):
         contact = session.get(UserContact, actor.user_id)
         if contact is None:
             contact = UserContact(user_id=actor.user_id)
@@ -40,8 +39,4 @@ def set_contact_email(session: Session, actor: Actor, now: datetime,
         audit = AuditBatch(actor, now)
         audit.add("contact_email_changed", user_id=actor.user_id, email=contact.email)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return email or None

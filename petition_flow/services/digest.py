@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import local_date
-from ..db import begin_write
+from ..db import write_transaction
 from ..models import AccountabilityRecord, Alert, Case, Clock, Region, SupervisionOrder
 from .actor import SYSTEM, Actor
 from .alerts import level_start
@@ -118,8 +118,7 @@ def send_digests(session: Session, now: datetime, *,
     result = DigestResult(today, calendar.is_workday(today))
     if not result.working_day:
         return result
-    begin_write(session)
-    try:
+    with write_transaction(session):
         previous = today - timedelta(days=1)
         while not calendar.is_workday(previous):
             previous -= timedelta(days=1)
@@ -145,8 +144,4 @@ def send_digests(session: Session, now: datetime, *,
             audit = AuditBatch(SYSTEM, now)
             audit.add("digest_sent", day=today, recipients=result.sent_to)
             audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result

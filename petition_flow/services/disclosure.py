@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..errors import ValidationError
 from ..models import Party
 from .actor import Actor, require_view
@@ -22,9 +22,8 @@ from .petitions import load_case
 def reveal_petitioners(session: Session, actor: Actor, now: datetime, case_id: int,
                        reason: str = "") -> list[Party]:
     """Audit the reveal, commit, and return the case's petitioners unmasked."""
-    begin_write(session)
     reason = (reason or "").strip()
-    try:
+    with write_transaction(session):
         case = load_case(session, case_id)
         if actor.role != "admin":
             require_view(actor, case)
@@ -37,8 +36,4 @@ def reveal_petitioners(session: Session, actor: Actor, now: datetime, case_id: i
         audit.add("petitioner_details_revealed", case_id=case.id, case_no=case.case_no,
                   parties=[p.id for p in case.parties], reason=reason or None)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return list(case.parties)

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..domain.spec import ROLE_LABELS
 from ..errors import NotFoundError, PermissionDenied
 from ..models import Alert, Case, Clock, InboxItem, Unit, User, UserContact
@@ -225,8 +225,7 @@ def acknowledge_alert(session: Session, actor: Actor, now: datetime,
 
 def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> InboxItem:
     """Mark one message read; acknowledging an alert is audited (who knew, and when)."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         item = session.get(InboxItem, item_id)
         if item is None:
             raise NotFoundError("未找到该消息。")
@@ -239,8 +238,4 @@ def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> 
                 audit.add("alert_acknowledged", case_id=item.case_id, alert_id=item.alert_id,
                           level=item.level)
                 audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return item

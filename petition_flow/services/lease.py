@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..models import SchedulerLease
 from .actor import SYSTEM
 from .audit import AuditBatch
@@ -25,8 +25,7 @@ LEASE = "scheduler"
 def acquire_lease(session: Session, holder: str, now: datetime, ttl: timedelta,
                   name: str = LEASE) -> bool:
     """Take or renew the lease for ``holder``; False while another live holder has it."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         previous = session.execute(
             select(SchedulerLease.holder).where(SchedulerLease.name == name)
         ).scalar_one_or_none()
@@ -47,24 +46,15 @@ def acquire_lease(session: Session, holder: str, now: datetime, ttl: timedelta,
             audit = AuditBatch(SYSTEM, now)
             audit.add("scheduler_lease_taken", lease=name, holder=holder, previous=previous)
             audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return taken
 
 
 def release_lease(session: Session, holder: str, now: datetime, name: str = LEASE) -> None:
     """Give the lease up at shutdown so a standby takes over at once."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         session.execute(update(SchedulerLease)
                         .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
                         .values(expires_at=now).execution_options(synchronize_session=False))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
 
 
 def lease_holder(session: Session, now: datetime, name: str = LEASE) -> str | None:

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..models import Delivery
 from ..paths import instance_dir
 
@@ -203,8 +203,7 @@ def deliver_pending(session: Session, now: datetime, config: NotifyConfig | None
 
 
 def _claim(session: Session, now: datetime, limit: int) -> list[Delivery]:
-    begin_write(session)
-    try:
+    with write_transaction(session):
         rows = session.execute(
             select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
@@ -214,23 +213,14 @@ def _claim(session: Session, now: datetime, limit: int) -> list[Delivery]:
             row.attempts += 1
             row.last_attempt_at = now
             row.next_attempt_at = now + CLAIM
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return rows
 
 
 def _finish(session: Session, delivery_id: int, now: datetime, error: str | None) -> None:
-    begin_write(session)
-    try:
+    with write_transaction(session):
         row = session.get(Delivery, delivery_id, with_for_update=True, populate_existing=True)
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", now, None
         else:
             row.last_error = error[:2000]
             row.next_attempt_at = now + backoff(row.attempts)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import local_date
-from ..db import begin_write
+from ..db import write_transaction
 from ..domain.engine import WorkflowEngine
 from ..domain.guards import CATEGORIES, CaseView, ClockView
 from ..domain.registry import DEFAULT_WORKFLOW, engines
@@ -128,19 +128,14 @@ def register_petition(session: Session, actor: Actor, now: datetime,
                       form: dict[str, Any]) -> Registered:
     """登记: record a petition, start its clocks, issue the 两告知; look for repeats first."""
     require_role(actor, "reception")
-    begin_write(session)
     try:
-        clean = validate_registration(form, now)
-        matches = find_repeats(session, actor, clean)
-        clean.check_repeat_decision(matches)
-        case = _create_case(session, actor, now, clean)
-        session.commit()
+        with write_transaction(session):
+            clean = validate_registration(form, now)
+            matches = find_repeats(session, actor, clean)
+            clean.check_repeat_decision(matches)
+            case = _create_case(session, actor, now, clean)
     except IntegrityError:
-        session.rollback()
         raise ConcurrentChangeError("登记时发生冲突，请重试。") from None
-    except Exception:
-        session.rollback()
-        raise
     return Registered(case, matches)
 
 
@@ -193,23 +188,16 @@ def fire_transition(session: Session, actor: Actor, now: datetime, case_id: int,
                     inputs: dict[str, Any] | None = None,
                     expected_version: int | None = None) -> Case:
     """Fire ``trigger`` on a case for ``actor`` at ``now``; one transaction, all or nothing."""
-    begin_write(session)
     try:
-        case = load_case(session, case_id, for_update=True)
-        if actor.role == "petitioner":
-            pass  # the public query page has already matched the query code to this case
-        else:
-            require_act(actor, case)
-        if expected_version is not None and case.version_id != expected_version:
-            raise ConcurrentChangeError()
-        _fire(session, actor, now, case, trigger, inputs or {})
-        session.commit()
+        with write_transaction(session):
+            case = load_case(session, case_id, for_update=True)
+            if actor.role != "petitioner":  # the public page has matched the query code already
+                require_act(actor, case)
+            if expected_version is not None and case.version_id != expected_version:
+                raise ConcurrentChangeError()
+            _fire(session, actor, now, case, trigger, inputs or {})
     except StaleDataError:
-        session.rollback()
         raise ConcurrentChangeError() from None
-    except Exception:
-        session.rollback()
-        raise
     return case
 
 

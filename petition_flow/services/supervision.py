@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import local_date
-from ..db import begin_write
+from ..db import write_transaction
 from ..domain.levels import level_dates
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import Case, SupervisionOrder, Unit
@@ -69,8 +69,7 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
                             alert_id: int | None = None,
                             config: NotifyConfig | None = None) -> SupervisionOrder:
     """下发督办单 to the case's responsible unit."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         require_role(actor, *SUPERVISORS)
         case = load_case(session, case_id, for_update=True)
         require_view(actor, case)
@@ -102,10 +101,6 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
                   target_unit_id=unit_id, due_date=due_date, listed=order.listed,
                   requirements=requirements, alert_id=alert_id)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return order
 
 
@@ -125,8 +120,7 @@ def _require_issuer_side(actor: Actor, case: Case) -> None:
 def reply_supervision_order(session: Session, actor: Actor, now: datetime, order_id: int,
                             reply: str, config: NotifyConfig | None = None) -> SupervisionOrder:
     """The target unit's handler or leader replies in writing (书面回复)."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         order = _load_order(session, order_id)
         require_role(actor, *UNIT_ROLES)
         if actor.unit_id != order.target_unit_id:
@@ -145,18 +139,13 @@ def reply_supervision_order(session: Session, actor: Actor, now: datetime, order
         audit.add("supervision_order_replied", case_id=case.id, order_id=order.id,
                   reply=order.reply, on_time=local_date(now) <= order.due_date)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return order
 
 
 def close_supervision_order(session: Session, actor: Actor, now: datetime, order_id: int,
                             note: str) -> SupervisionOrder:
     """The supervisor accepts the reply and closes the order (办结督办)."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         order = _load_order(session, order_id)
         case = session.get(Case, order.case_id)
         _require_issuer_side(actor, case)
@@ -171,10 +160,6 @@ def close_supervision_order(session: Session, actor: Actor, now: datetime, order
         audit.add("supervision_order_closed", case_id=case.id, order_id=order.id,
                   note=order.close_note, listed_supervision=case.listed_supervision)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return order
 
 
@@ -182,8 +167,7 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
                              note: str, due_date: date,
                              config: NotifyConfig | None = None) -> SupervisionOrder:
     """The reply is not enough: send the order back with a new deadline (退回重办)."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         order = _load_order(session, order_id)
         case = session.get(Case, order.case_id)
         _require_issuer_side(actor, case)
@@ -204,10 +188,6 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
         audit.add("supervision_order_returned", case_id=case.id, order_id=order.id, note=note,
                   due_date=due_date, version=order.version)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return order
 
 

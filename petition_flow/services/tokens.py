@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import begin_write, write_transaction
 from ..errors import AuthenticationError, NotFoundError, ValidationError
 from ..models import ApiToken, User
 from .actor import Actor, require_role
@@ -47,8 +47,7 @@ def create_token(session: Session, actor: Actor, now: datetime, username: str,
     name = (name or "").strip() or "api"
     if len(name) > 64:
         raise ValidationError("令牌名称不能超过64个字符。", fields={"name": "令牌名称不能超过64个字符。"})
-    begin_write(session)
-    try:
+    with write_transaction(session):
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
             raise NotFoundError(f"用户“{username}”不存在。")
@@ -64,18 +63,13 @@ def create_token(session: Session, actor: Actor, now: datetime, username: str,
         audit.add("api_token_created", token_id=row.id, user_id=user.id, username=username,
                   name=name)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return IssuedToken(row.id, username, name, token)
 
 
 def revoke_token(session: Session, actor: Actor, now: datetime, token_id: int) -> ApiToken:
     """Revoke a token at once; revoking twice is refused, so the audit log shows one revocation."""
     require_role(actor, "admin", "system")
-    begin_write(session)
-    try:
+    with write_transaction(session):
         row = session.get(ApiToken, token_id)
         if row is None:
             raise NotFoundError(f"令牌 {token_id} 不存在。")
@@ -86,10 +80,6 @@ def revoke_token(session: Session, actor: Actor, now: datetime, token_id: int) -
         audit.add("api_token_revoked", token_id=row.id, user_id=row.user_id,
                   username=row.user.username, name=row.name)
         audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return row
 
 
