@@ -34,9 +34,5 @@ class CalendarForm(FlaskForm):
     file = FileField("节假日安排文件（YAML）")
 
 
-class RevealForm(FlaskForm):
-    reason = StringField("查看事由")
-
-
 class ActionForm(FlaskForm):
     """A button that posts (deactivate, verify…): only the CSRF token."""

@@ -9,11 +9,10 @@ from ...services.audit import verify_chain
 from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
 from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
-from ...services.disclosure import reveal_petitioners
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
-from ..handling.views import render_case
+from ..handling.views import render_case, reveal_case
 from . import bp
-from .forms import ActionForm, CalendarForm, ResetPasswordForm, RevealForm, UnitForm, UserForm
+from .forms import ActionForm, CalendarForm, ResetPasswordForm, UnitForm, UserForm
 
 
 def _int(value) -> int:
@@ -185,22 +184,12 @@ def audit_verify():
 
 @bp.route("/cases/<int:case_id>")
 def case_view(case_id: int):
-    return render_case(case_id, reveal_form=RevealForm(formdata=None),
-                       reveal_url=url_for("admin.case_reveal", case_id=case_id))
+    return render_case(case_id, reveal_url=url_for("admin.case_reveal", case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
 def case_reveal(case_id: int):
-    form = RevealForm()
-    try:
-        parties = reveal_petitioners(db(), actor(), now(), case_id, form.reason.data or "")
-    except PetitionFlowError as exc:
-        raise_http(exc)
-        apply_errors(form, exc)
-        return render_case(case_id, errors=[exc.message], reveal_form=form, status=400,
-                           reveal_url=url_for("admin.case_reveal", case_id=case_id))
-    return render_case(case_id, reveal=parties,
-                       reveal_url=url_for("admin.case_reveal", case_id=case_id))
+    return reveal_case(case_id, url_for("admin.case_reveal", case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/notices/<int:notice_id>")

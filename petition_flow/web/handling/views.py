@@ -110,16 +110,22 @@ def case_fire(case_id: int, trigger: str):
     return redirect(url_for("handling.case_detail", case_id=case.id))
 
 
-@bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
-def case_reveal(case_id: int):
+def reveal_case(case_id: int, reveal_url: str | None = None):
+    """Audit the reveal and show the case with its petitioners in full (pages of any role)."""
     form = RevealForm()
     try:
         parties = reveal_petitioners(db(), actor(), now(), case_id, form.reason.data or "")
     except PetitionFlowError as exc:
         raise_http(exc)
         apply_errors(form, exc)
-        return render_case(case_id, errors=[exc.message], reveal_form=form, status=400)
-    return render_case(case_id, reveal=parties)
+        return render_case(case_id, errors=[exc.message], reveal_form=form, status=400,
+                           reveal_url=reveal_url)
+    return render_case(case_id, reveal=parties, reveal_url=reveal_url)
+
+
+@bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
+def case_reveal(case_id: int):
+    return reveal_case(case_id)
 
 
 @bp.route("/cases/<int:case_id>/notices/<int:notice_id>")
