@@ -114,6 +114,8 @@ def test_uploading_a_calendar_year_says_how_many_deadlines_were_recomputed(
     page = text(b.get("/admin/calendar"))
     found = re.search(r"已导入 2026 年节假日安排.*?(\d+) 个未办结期限", page)
     assert found and int(found.group(1)) >= 1
+    assert page.count('class="deadline-changes"') == 1  # shown once, not also in <title>
+    assert "<table" not in page.split("</title>")[0]
     changes = page.split('class="deadline-changes"')[1].split("</table>")[0]
     assert changes.count("<tr>") - 1 == int(found.group(1))  # one row per moved deadline
     assert "办理期限" in changes or "转送交办期限" in changes
