@@ -41,14 +41,11 @@ def can_view(actor: Actor, case: Case) -> bool:
 
 
 def can_act(actor: Actor, case: Case) -> bool:
-    """Only the currently responsible unit acts; the first handler keeps watching."""
-    if actor.role in ("city_supervisor", "system"):
-        return True
-    if actor.role in COUNTY_ROLES:
-        return case.region_id == actor.region_id
-    if actor.role in UNIT_ROLES:
-        return actor.unit_id == case.responsible_unit_id
-    return False
+    """Whoever may see the case may act on it, except that among units only the currently
+    responsible one acts; the first handler keeps watching."""
+    if not can_view(actor, case):
+        return False
+    return actor.role not in UNIT_ROLES or actor.unit_id == case.responsible_unit_id
 
 
 def can_see_parties(actor: Actor, case: Case) -> bool:
