@@ -12,7 +12,7 @@ from tests.web.conftest import text
 
 
 def _audit_actions(session):
-    actions = session.execute(select(AuditEntry.action)).scalars().all()
+    actions = session.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
     session.commit()
     return actions
 

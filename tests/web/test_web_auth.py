@@ -35,7 +35,7 @@ def test_repeated_failures_lock_the_account_even_against_the_right_password(brow
     user = session.execute(select(User).where(User.username == "handler.jintai")).scalar_one()
     session.refresh(user)
     assert user.locked_until is not None
-    actions = session.execute(select(AuditEntry.action)).scalars().all()
+    actions = session.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
     assert "account_locked" in actions
     user.locked_until, user.failed_logins = None, 0  # leave the seeded user usable
     session.commit()

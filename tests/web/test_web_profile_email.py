@@ -27,7 +27,7 @@ def test_a_user_sets_an_email_that_the_directory_then_uses(as_user, session, wor
     emails = [r.email for r in Directory(session).in_region(region, "county_supervisor")]
     session.commit()
     assert emails == ["duban@meixian.gov.cn"]
-    actions = session.execute(select(AuditEntry.action)).scalars().all()
+    actions = session.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
     session.commit()
     assert actions[-1] == "contact_email_changed"
 
