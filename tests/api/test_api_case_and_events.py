@@ -205,7 +205,8 @@ def test_showing_petitioners_in_full_through_the_api_is_audited_like_a_reveal_on
         with Session() as s:
             return s.execute(select(AuditEntry).where(
                 AuditEntry.case_id == flow.id,
-                AuditEntry.action == "petitioner_details_revealed")).scalars().all()
+                AuditEntry.action == "petitioner_details_revealed")
+                .order_by(AuditEntry.seq)).scalars().all()
 
     before = len(reveals())
     assert flow.detail(as_=role).status == 200
