@@ -48,7 +48,9 @@ def _authenticate():
 
 
 def _viewable_case(case_id: int):
-    """The case if the caller may see it; another county's case is "not found", not 403."""
+    """The case if the caller handles cases and may see it; otherwise "not found", not 403."""
+    if not g.api_actor.may("cases"):
+        raise NotFoundError("未找到该信访事项。")
     try:
         return get_case(get_session(), g.api_actor, case_id)
     except PermissionDenied:

@@ -99,6 +99,8 @@ def _due_by(last: date):
 def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date,
                states_of_step: dict[str, list[str]] | None = None) -> CasePage:
     """Cases the actor may see, most urgent first (nearest running deadline)."""
+    if not (actor.may("cases") or actor.role == SYSTEM_ROLE):
+        raise PermissionDenied("您的角色无权查看信访事项列表。")
     if filters.page < 1 or not 1 <= filters.per_page <= 200:
         raise ValidationError("分页参数无效。", fields={"page": "页码须≥1，每页1至200条。"})
     nd = _next_due()
