@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..db import write_transaction
 from ..domain.roles import ROLE_LABELS, role
-from ..errors import NotFoundError, PermissionDenied
+from ..errors import NotFoundError
 from ..models import Alert, Case, Clock, InboxItem, Unit, User, UserContact
 from .actor import Actor
 from .audit import AuditBatch
@@ -234,7 +234,7 @@ def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> 
         if item is None:
             raise NotFoundError("未找到该消息。")
         if item.user_id != actor.user_id:
-            raise PermissionDenied("只能确认发给自己的消息。")
+            raise NotFoundError("未找到该消息。")  # someone else's message does not exist for you
         if item.read_at is None:
             item.read_at = now
             if item.alert_id is not None:

@@ -3,8 +3,8 @@
 Each look-up behind a URL is scoped by the same rules as the use cases it leads to: a unit's
 handler and leader see the orders sent to their unit, a county supervisor those of their
 county's cases, a city supervisor all; accountability records are for supervisors only.
-Out of scope is a PermissionDenied, a missing row a NotFoundError, never an empty page that
-would confirm the row exists.
+Out of scope and missing rows are the same NotFoundError (404), so that no answer confirms
+that a row exists; a role that has no business with a kind of row at all is a PermissionDenied.
 """
 
 from __future__ import annotations
