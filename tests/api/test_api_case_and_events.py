@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from apihelpers import petition
+from helpers import NEED_TO_KNOW
 
 REPLY = {"outcome": "explain", "opinion": "已督促供热公司整改并向信访人解释。",
          "legal_basis": "《信访工作条例》第三十二条"}
@@ -38,9 +39,7 @@ def flow(api, api_clock, unit_id):
 
 
 @pytest.mark.parametrize("role, may_reveal", [
-    ("reception", True), ("county_supervisor", True), ("handler", True),
-    ("unit_leader", False), ("city_supervisor", False),
-])
+    (r, full) for r, full in NEED_TO_KNOW.items() if r != "admin"])
 def test_each_role_in_scope_reads_the_case_with_parties_masked_and_only_some_may_reveal(
     flow, role, may_reveal
 ):
@@ -186,9 +185,7 @@ def test_a_missing_or_malformed_case_id_is_404_or_400(api, path, status):
 
 
 @pytest.mark.parametrize("role, allowed", [
-    ("reception", True), ("county_supervisor", True), ("handler", True),
-    ("unit_leader", False), ("city_supervisor", False),
-])
+    (r, full) for r, full in NEED_TO_KNOW.items() if r != "admin"])
 def test_revealing_petitioners_through_the_api_needs_a_reason_and_is_audited_like_the_pages(
     flow, Session, role, allowed
 ):
