@@ -179,7 +179,7 @@ class Cases:
     def fire(self, case, trigger: str, inputs: dict | None = None, *, role: str | None = None,
              county: str = "meixian", when: datetime | None = None, version: int | None = None):
         from petition_flow.models import Region
-        from petition_flow.services.demo import STEP_ROLE, step_inputs
+        from petition_flow.services.demo import step_inputs, step_role
         from petition_flow.services.petitions import fire_transition
 
         when = when or days_after(case.updated_at, 1)
@@ -187,7 +187,7 @@ class Cases:
             region = self.session.get(Region, case.region_id)
             inputs = step_inputs(self.session, trigger, region,
                                  when.astimezone(CHINA_TZ).date(), {})
-        actor = self.world.actor(role or STEP_ROLE.get(trigger, "reception"), county)
+        actor = self.world.actor(role or step_role(trigger), county)
         return fire_transition(self.session, actor, when, case.id, trigger, inputs, version)
 
     def walk(self, steps: list[str], *, county: str = "meixian",

@@ -18,3 +18,10 @@ def days_after(instant: datetime | date, days: int, hour: int = 10) -> datetime:
     """China-local ``hour`` o'clock, ``days`` calendar days after an instant or a date."""
     day = instant.astimezone(CHINA_TZ).date() if isinstance(instant, datetime) else instant
     return at(day + timedelta(days=days), hour)
+
+
+# Who needs to know a petitioner's identity (may reveal it, with a reason), per role, for a
+# case of their county that their unit (for unit roles) now handles. The service, page and
+# API tests all read this one table, so the channels are held to the same answer.
+NEED_TO_KNOW = {"reception": True, "county_supervisor": True, "handler": True,
+                "unit_leader": False, "city_supervisor": False, "admin": False}

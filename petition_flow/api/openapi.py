@@ -14,7 +14,8 @@ from .. import __version__
 from ..domain.guards import CATEGORIES
 from ..domain.levels import LEVELS
 from ..domain.registry import DEFAULT_WORKFLOW
-from ..domain.spec import INPUT_TYPES, ROLES
+from ..domain.roles import ROLES_BY_ID
+from ..domain.spec import INPUT_TYPES
 from ..services.calendars import MAX_DUE_DAYS
 from ..services.notices import CHANNELS
 from ..services.org import COUNTIES
@@ -133,15 +134,18 @@ def components() -> dict[str, Any]:
                     "fields": {"type": "array", "items": _ref("Field")}})
     party = _obj({"name": STR, "id_number": _nullable(STR), "phone": _nullable(STR),
                   "address": _nullable(STR), "representative": BOOL})
+    reveal = _obj({"reason": {"type": "string", "minLength": 1, "maxLength": 200,
+                              "description": "查看信访人完整信息的事由（记入操作日志）"}},
+                  required=["reason"])
     timeline = _obj({
         "seq": INT, "at": DATETIME, "action": STR, "label": STR,
-        "actor": _obj({"username": STR, "role": {"enum": [*ROLES, "system"]}}),
+        "actor": _obj({"username": STR, "role": {"enum": list(ROLES_BY_ID)}}),
         "from_state": _nullable(STR), "to_state": _nullable(STR), "trigger": _nullable(STR),
     })
     notice = _obj({"id": ID, "kind": STR, "title": STR, "issued_at": DATETIME})
     detail = _obj({
         "id": ID, "case_no": STR,
-        "query_code": _nullable({**STR, "description": "仅对可查看信访人信息的调用者显示"}),
+        "query_code": _nullable({**STR, "description": "仅对可查看信访人完整信息的调用者显示"}),
         "workflow": STR, "version": INT, "state": {"enum": states}, "state_label": STR,
         "step": step, "channel": {"enum": list(CHANNELS)}, "received_at": DATETIME,
         "summary": STR, "request": STR, "facts_and_reasons": STR,
@@ -153,6 +157,7 @@ def components() -> dict[str, Any]:
                                          "handled_at": _nullable(DATETIME)})),
         "repeat_of_id": _nullable(ID),
         "parties_masked": BOOL, "parties": {"type": "array", "items": _ref("Party")},
+        "parties_may_reveal": {**BOOL, "description": "调用者可通过 POST …/reveal 查看完整信息"},
         "listed_supervision": {**BOOL, "description": "挂牌督办：有未办结的挂牌督办单"},
         "deadlines": {"type": "array", "items": _ref("Deadline")},
         "notices": {"type": "array", "items": _ref("Notice")},
@@ -203,6 +208,7 @@ def components() -> dict[str, Any]:
         "Registered": registered, "CaseSummary": summary, "CaseList": case_list,
         "Field": field, "Trigger": trigger, "Party": party, "TimelineEntry": timeline,
         "Notice": notice, "CaseDetail": detail, "EventRequest": event,
+        "RevealRequest": reveal,
         "CountyFigures": county, "Stats": stats, "Due": due,
         "Alert": alert, "AlertList": alert_list,
     }
@@ -304,6 +310,16 @@ def document() -> dict[str, Any]:
                 "parameters": [CASE_ID], "requestBody": _body("EventRequest"),
                 "responses": _responses(200, "CaseDetail", 400, 401, 403, 404, 409, 422,
                                         description="已执行，返回事项的新状态"),
+            },
+        },
+        "/petitions/{id}/reveal": {
+            "post": {
+                "operationId": "reveal_petitioners", "summary": "查看信访人完整信息（须填写事由，记入操作日志）",
+                "description": "详情中的信访人信息一律脱敏；本县（区）信访局接访员、督办人员和当前承办单位的"
+                               "承办人可说明事由后查看完整信息，其他角色返回 403。",
+                "parameters": [CASE_ID], "requestBody": _body("RevealRequest"),
+                "responses": _responses(200, "CaseDetail", 400, 401, 403, 404, 422,
+                                        description="返回事项详情，信访人信息完整显示"),
             },
         },
         "/stats": {

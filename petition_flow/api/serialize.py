@@ -13,10 +13,10 @@ from ..clock import CHINA_TZ
 from ..domain.spec import InputSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Region, Unit
 from ..services.actions import units_in_scope
-from ..services.actor import Actor, can_see_parties
+from ..services.actor import Actor
 from ..services.clocks import clock_level
+from ..services.disclosure import UNMASKED, decide, parties_for, query_code_for
 from ..services.inbox import AlertEntry, AlertPage
-from ..services.parties import parties_for
 from ..services.queries import CasePage, CountyFigures
 from ..services.repeats import RepeatMatch
 
@@ -124,9 +124,11 @@ def _timeline(session: Session, case: Case) -> list[dict[str, Any]]:
 
 
 def case_detail(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
-                triggers: list[TriggerSpec], today: date) -> dict[str, Any]:
+                triggers: list[TriggerSpec], today: date, revealed=None) -> dict[str, Any]:
+    """The case as the disclosure policy shows it: petitioners masked unless ``revealed``
+    (the parties an audited reveal just returned)."""
     region = session.get(Region, case.region_id)
-    parties = parties_for(actor, case)
+    parties = parties_for(case, revealed)
     notices = session.execute(
         select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)).scalars()
     first = None
@@ -136,7 +138,7 @@ def case_detail(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
                  "handled_at": instant(case.first_handled_at)}
     return {
         "id": case.id, "case_no": case.case_no,
-        "query_code": case.query_code if can_see_parties(actor, case) else None,
+        "query_code": query_code_for(actor, case),
         "workflow": case.workflow, "version": case.version_id, "state": case.state,
         "state_label": spec.states[case.state].label, "step": step_of(spec, case.state),
         "channel": case.channel, "received_at": instant(case.received_at),
@@ -151,8 +153,9 @@ def case_detail(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
         "first_handler": first, "repeat_of_id": case.repeat_of_id,
         "listed_supervision": case.listed_supervision,
         "parties_masked": parties.masked,
-        "parties": [{"name": p.name, "id_number": p.id_number, "phone": p.phone,
-                     "address": p.address, "representative": p.representative}
+        "parties_may_reveal": decide(actor, case, "reveal") == UNMASKED,
+        "parties": [{"name": p.name, "id_number": p.id_number or None, "phone": p.phone or None,
+                     "address": p.address or None, "representative": p.representative}
                     for p in parties.items],
         "deadlines": [deadline(c, today) for c in case.clocks],
         "notices": [{"id": n.id, "kind": n.kind, "title": n.title,

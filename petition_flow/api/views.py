@@ -13,7 +13,6 @@ from ..clock import local_date
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..errors import NotFoundError, PermissionDenied
 from ..services import inbox, queries
-from ..services.actor import can_see_parties
 from ..services.calendars import current_calendar, plain_due
 from ..services.disclosure import reveal_petitioners
 from ..services.org import require_own_county
@@ -29,8 +28,6 @@ from ..services.tokens import authenticate
 from . import bp, jsonify, serialize
 from .openapi import document
 from .validation import parse_query, path_id, read_json
-
-API_READ_REASON = "通过接口查看"
 
 PUBLIC = {"api.openapi"}
 
@@ -51,23 +48,23 @@ def _authenticate():
 
 
 def _viewable_case(case_id: int):
-    """The case if the caller may see it; another county's case is "not found", not 403."""
+    """The case if the caller handles cases and may see it; otherwise "not found", not 403."""
+    if not g.api_actor.may("cases"):
+        raise NotFoundError("未找到该信访事项。")
     try:
         return get_case(get_session(), g.api_actor, case_id)
     except PermissionDenied:
         raise NotFoundError("未找到该信访事项。") from None
 
 
-def _detail(case, status: int = 200, *, audit_reveal: bool = True):
-    """The case as the caller may see it. Showing petitioners in full is audited, as every
-    reveal on the pages is (信访工作条例第三十条、第四十六条); the registration answer is not, since
-    the caller has just typed those details in."""
+def _detail(case, status: int = 200, *, revealed=None):
+    """The case as the disclosure policy shows it (services/disclosure.py): petitioners masked,
+    as on the pages, unless an audited reveal just returned them. A read never writes."""
     session, actor, instant = get_session(), g.api_actor, now()
-    if audit_reveal and case.parties and can_see_parties(actor, case):
-        reveal_petitioners(session, actor, instant, case.id, reason=API_READ_REASON)
     spec = engine_for(case).spec
     triggers = available_triggers(session, actor, case, instant)
-    body = serialize.case_detail(session, actor, case, spec, triggers, local_date(instant))
+    body = serialize.case_detail(session, actor, case, spec, triggers, local_date(instant),
+                                 revealed)
     return jsonify(body, status)
 
 
@@ -112,6 +109,16 @@ def petition_fire(case_id: str):
     case = fire_transition(get_session(), g.api_actor, now(), number, body["trigger"],
                            body.get("data") or {}, body.get("version"))
     return _detail(case)
+
+
+@bp.post("/petitions/<case_id>/reveal")
+def petition_reveal(case_id: str):
+    """Petitioners in full, with a reason, audited — the page's 查看完整信息, same policy."""
+    number = path_id(case_id)
+    body = read_json(request, "RevealRequest")
+    _viewable_case(number)
+    parties = reveal_petitioners(get_session(), g.api_actor, now(), number, body["reason"])
+    return _detail(_viewable_case(number), revealed=parties)
 
 
 @bp.get("/stats")

@@ -53,6 +53,22 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 10 else "*" * len(value)
 
 
+def mask_name(value: str | None) -> str:
+    """The surname only: 王某 (a two-character compound surname is not guessed at)."""
+    return value[:1] + "某" if value else ""
+
+
+def mask_address(value: str | None) -> str:
+    """The first six characters (province, city), never the street or house number."""
+    if not value:
+        return ""
+    return value[:6] + "****" if len(value) > 6 else value[:2] + "****"
+
+
+def mask_code(value: str | None) -> str:
+    return "*" * len(value) if value else ""
+
+
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 

@@ -18,6 +18,7 @@ import yaml
 from ..errors import WorkflowError
 from .guards import ACTIONS, CATEGORIES, CONDITIONS
 from .levels import LEVEL_LABELS, LEVELS, WarningLevel
+from .roles import HOLDER_ROLES, NOTIFY_ROLES
 from .spec import (
     INPUT_TYPES,
     ROLES,
@@ -36,8 +37,6 @@ from .spec import (
     WorkflowSpec,
 )
 
-# Who may hold a clock instead of the responsible unit (复查 by the county, 复核 by the city).
-HOLDER_ROLES = ("county_supervisor", "city_supervisor")
 TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
             "on_register", "triggers", "transitions", "warning_levels", "accountability"}
 
@@ -161,7 +160,7 @@ def _warning_levels(items: dict, errors: _Errors) -> dict[str, WarningLevel]:
                       where + ".", errors)
         notify = tuple(body.get("notify") or ())
         for role in notify:
-            if role not in ROLES or role == "petitioner":
+            if role not in NOTIFY_ROLES:
                 errors.add(where + ".notify", f"未知角色“{role}”。")
         fraction, workdays = body.get("remaining_fraction"), body.get("workdays_left")
         if level == "blue" and not (isinstance(fraction, int | float)
@@ -256,7 +255,7 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
         held_by = body.get("held_by")
         if held_by is not None and held_by not in HOLDER_ROLES:
-            errors.add(where + ".held_by", "只能是 county_supervisor 或 city_supervisor。")
+            errors.add(where + ".held_by", "只能是 " + " 或 ".join(HOLDER_ROLES) + "。")
         out[cid] = ClockRule(
             id=cid, label=str(body.get("label") or cid), days=days,
             unit=str(body.get("unit")), article=str(body.get("article") or ""),

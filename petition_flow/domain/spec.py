@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .levels import WarningLevel
+from .roles import ROLE_LABELS, WORKFLOW_ROLES
 
-ROLES = (
-    "reception", "handler", "unit_leader", "county_supervisor", "city_supervisor", "admin",
-    "petitioner",
-)
-ROLE_LABELS = {
-    "reception": "接访员", "handler": "承办人", "unit_leader": "单位负责人",
-    "county_supervisor": "县级督办人员", "city_supervisor": "市级督办人员",
-    "admin": "系统管理员", "petitioner": "信访人", "system": "系统",
-}
+__all__ = ["ROLE_LABELS", "ROLES"]
+
+# Role names and labels come from the one roles table.
+ROLES = WORKFLOW_ROLES
 INPUT_TYPES = ("text", "choice", "bool", "date", "int", "unit")
 
 

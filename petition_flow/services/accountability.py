@@ -16,21 +16,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import write_transaction
+from ..domain.roles import roles_with
 from ..domain.spec import AccountabilityRule
-from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..models import AccountabilityRecord, Case, Clock
-from .actor import Actor, require_role
+from .actor import Actor, can_view, require_permission
 from .audit import AuditBatch
 from .inbox import Directory
+from .queries import scope_clause
 
-SUPERVISORS = ("county_supervisor", "city_supervisor")
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 
 
 def responsible_person(case, unit_id: int | None, directory: Directory) -> int | None:
     if unit_id is not None and unit_id == case.first_handler_unit_id:
         return case.first_handler_user_id
-    leaders = directory.in_unit(unit_id, "unit_leader")
+    leaders = [r for role in roles_with("lead_unit") for r in directory.in_unit(unit_id, role)]
     return leaders[0].user_id if leaders else None
 
 
@@ -53,10 +54,10 @@ def record_breach(session: Session, audit: AuditBatch, now: datetime, alert_id: 
 
 
 def _require_supervisor_of(session: Session, actor: Actor, case_id: int) -> Case:
-    require_role(actor, *SUPERVISORS)
+    require_permission(actor, "supervise")
     case = session.get(Case, case_id)
-    if actor.role == "county_supervisor" and case.region_id != actor.region_id:
-        raise PermissionDenied("该信访事项不属于您所在的县（区），无权处理。")
+    if case is None or not can_view(actor, case):
+        raise NotFoundError("未找到该追责问责记录。")
     return case
 
 
@@ -88,10 +89,9 @@ def decide_accountability(session: Session, actor: Actor, now: datetime, record_
 def list_accountability(session: Session, actor: Actor, *, status: str | None = None,
                         limit: int = 100) -> list[AccountabilityRecord]:
     """Records a supervisor may decide: their county's, or every county for the city."""
-    require_role(actor, *SUPERVISORS)
-    stmt = select(AccountabilityRecord).join(Case, Case.id == AccountabilityRecord.case_id)
-    if actor.role == "county_supervisor":
-        stmt = stmt.where(Case.region_id == actor.region_id)
+    require_permission(actor, "supervise")
+    stmt = (select(AccountabilityRecord).join(Case, Case.id == AccountabilityRecord.case_id)
+            .where(scope_clause(actor)))
     if status:
         stmt = stmt.where(AccountabilityRecord.status == status)
     stmt = stmt.order_by(AccountabilityRecord.created_at.desc(), AccountabilityRecord.id.desc())

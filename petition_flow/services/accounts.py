@@ -19,7 +19,7 @@ from ..clock import CHINA_TZ
 from ..db import begin_write
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import Region, Unit, User
-from .actor import Actor, require_role
+from .actor import Actor, require_permission
 from .audit import AuditBatch
 from .org import create_user
 
@@ -111,7 +111,7 @@ def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
              display_name: str, password: str, unit_id: int, role: str) -> User:
     """An administrator creates an account (one transaction)."""
     begin_write(session)
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     errors = _password_errors(password, "password")
     audit = AuditBatch(actor, now)
     try:
@@ -129,7 +129,7 @@ def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
 
 
 def _user_for_admin(session: Session, actor: Actor, user_id: int) -> User:
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     user = session.get(User, user_id)
     if user is None:
         raise NotFoundError("用户不存在。")
@@ -179,7 +179,7 @@ def add_unit(session: Session, actor: Actor, now: datetime, *, code: str, name: 
              kind: str, region_id: int) -> Unit:
     """An administrator adds a unit to a county or the city (one transaction)."""
     begin_write(session)
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     code, name = code.strip(), name.strip()
     errors = {}
     region = session.get(Region, region_id)
@@ -208,7 +208,7 @@ def set_unit_active(session: Session, actor: Actor, now: datetime, unit_id: int,
                     active: bool) -> Unit:
     """Deactivate (or reactivate) a unit; its history stays."""
     begin_write(session)
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFoundError("单位不存在。")
@@ -229,7 +229,7 @@ class Directory:
 
 def directory(session: Session, actor: Actor) -> Directory:
     """Everything the administration pages list."""
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     regions = list(session.execute(select(Region).order_by(Region.division_code)).scalars())
     units = list(session.execute(select(Unit).join(Region).order_by(Region.division_code,
                                                                     Unit.code)).scalars())

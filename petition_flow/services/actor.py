@@ -1,11 +1,16 @@
-"""Who is acting: a user with a role in a unit of a county (or the city)."""
+"""Who is acting: a user with a role in a unit of a county (or the city), and what the roles
+table (domain/roles.py) lets that role see and do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import PermissionDenied
+from ..domain.roles import SYSTEM_NAME, SYSTEM_ROLE, Role, role
+from ..errors import NotFoundError, PermissionDenied
 from ..models import Case, User
+from . import scope
+
+CASE_NOT_FOUND = "未找到该信访事项。"
 
 
 @dataclass(frozen=True)
@@ -22,46 +27,35 @@ class Actor:
         return cls(user.id, user.username, user.role, user.unit_id, user.unit.region_id,
                    user.unit.region.kind)
 
+    @property
+    def role_def(self) -> Role:
+        return role(self.role)
 
-SYSTEM = Actor(None, "system", "system", None, None, "city")
+    def may(self, permission: str) -> bool:
+        return self.role_def.may(permission)
 
-COUNTY_ROLES = ("reception", "county_supervisor")
-UNIT_ROLES = ("handler", "unit_leader")
+
+SYSTEM = Actor(None, SYSTEM_NAME, SYSTEM_ROLE, None, None, "city")
 
 
 def can_view(actor: Actor, case: Case) -> bool:
-    """County isolation and 首办责任制: the first-handler unit keeps seeing its cases."""
-    if actor.role in ("city_supervisor", "system"):
-        return True
-    if actor.role in COUNTY_ROLES:
-        return case.region_id == actor.region_id
-    if actor.role in UNIT_ROLES:
-        return actor.unit_id in (case.responsible_unit_id, case.first_handler_unit_id)
-    return False
+    """County isolation and 首办责任制, per the role's scope (services/scope.py)."""
+    return scope.matches(actor, case)
 
 
 def can_act(actor: Actor, case: Case) -> bool:
-    """Whoever may see the case may act on it, except that among units only the currently
-    responsible one acts; the first handler keeps watching."""
-    if not can_view(actor, case):
+    """Whoever handles cases and may see one may act on it, except that among units only the
+    currently responsible one acts; the first handler keeps watching."""
+    if not can_view(actor, case) or not (actor.may("cases") or actor.role == SYSTEM_ROLE):
         return False
-    return actor.role not in UNIT_ROLES or actor.unit_id == case.responsible_unit_id
-
-
-def can_see_parties(actor: Actor, case: Case) -> bool:
-    """Who sees a petitioner's identity unmasked (need to know): the county's reception and
-    supervisors, and the handlers of the unit now responsible. Everyone else who may view the
-    case (unit leaders, a first-handler unit after hand-over, the city) sees it masked."""
-    if actor.role in COUNTY_ROLES:
-        return case.region_id == actor.region_id
-    if actor.role == "handler":
-        return case.responsible_unit_id is not None and actor.unit_id == case.responsible_unit_id
-    return False
+    return actor.role_def.scope != "unit" or actor.unit_id == case.responsible_unit_id
 
 
 def require_view(actor: Actor, case: Case) -> None:
+    """A case outside the actor's view does not exist for them: the same answer as a missing
+    one, so that a 403 never tells anyone that a case number is in use."""
     if not can_view(actor, case):
-        raise PermissionDenied("该信访事项不属于您所在的县（区）或单位，无权查看。")
+        raise NotFoundError(CASE_NOT_FOUND)
 
 
 def require_act(actor: Actor, case: Case) -> None:
@@ -70,6 +64,6 @@ def require_act(actor: Actor, case: Case) -> None:
         raise PermissionDenied("该信访事项已移交其他单位办理，您的单位只能查看，不能操作。")
 
 
-def require_role(actor: Actor, *roles: str) -> None:
-    if actor.role not in roles:
+def require_permission(actor: Actor, permission: str) -> None:
+    if not (actor.may(permission) or actor.role == SYSTEM_ROLE and permission == "administer"):
         raise PermissionDenied("您的角色无权执行此操作。")

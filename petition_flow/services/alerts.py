@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
+from ..domain.roles import role
 from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, Unit
 from .accountability import record_breach
 from .actor import SYSTEM
@@ -148,7 +149,7 @@ class _Sweep:
             holders = self.directory.holders(rule.held_by, case.region_id)
             unit_id = holders[0].unit_id if holders else None
             roles = tuple(dict.fromkeys(
-                rule.held_by if r in ("handler", "unit_leader") else r for r in roles))
+                rule.held_by if role(r).scope == "unit" else r for r in roles))
         else:
             unit_id = case.responsible_unit_id or case.registered_unit_id
         recipients = self.directory.resolve(roles, unit_id=unit_id, region_id=case.region_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA_TZ
 from ..errors import ValidationError
 from ..models import AuditEntry, Case
-from .actor import Actor, require_role
+from .actor import Actor, require_permission
 
 ACTION_LABELS = {
     "case_registered": "登记", "transition": "办理操作", "deadline_set": "设定期限",
@@ -47,7 +47,7 @@ class AuditPage:
 
 
 def search_audit(session: Session, actor: Actor, f: AuditFilters) -> AuditPage:
-    require_role(actor, "admin")
+    require_permission(actor, "read_audit")
     if f.page < 1:
         raise ValidationError("页码无效。", fields={"page": "页码须≥1。"})
     stmt = select(AuditEntry)

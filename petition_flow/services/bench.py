@@ -35,13 +35,19 @@ from werkzeug.security import generate_password_hash
 from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.identity import id_check_digit
+from ..domain.roles import ROLE_TABLE, role, roles_with
 from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User
-from .actor import Actor
+from .actor import SYSTEM, Actor
 from .alerts import sweep_deadlines
 from .audit import GENESIS, chain_hash
 from .notify import NotifyConfig
 from .petitions import fire_transition, register_petition
 
+# The bench's actors, named after the roles table's: who registers, who handles, the city.
+RECEPTION = roles_with("register")[0]
+HANDLER = next(r.id for r in ROLE_TABLE if r.parties == "responsible_unit")
+CITY_SUPERVISOR = next(r for r in roles_with("supervise") if role(r).scope == "city")
+CITY_USER = f"bench.{CITY_SUPERVISOR}"
 PASSWORD = "bench-password"  # bench users only; the bench database is never production
 CASE_PREFIX = "B-"
 COUNTY_WEIGHTS = {"meixian": 3, "jintai": 2, "chencang": 2, "longxian": 2}  # others: 1
@@ -133,15 +139,19 @@ def bench_users(session: Session, now: datetime) -> None:
             rows.append(dict(username=name, display_name=name, password_hash=fast, role=role,
                              unit_id=unit_id, active=True, failed_logins=0, created_at=now))
 
+    # Staff roles of the roles table: county roles in each bureau, unit roles in every unit.
+    staff = [r for r in ROLE_TABLE if r.account and r.may("cases")]
     for county, bureau in world.bureaus.items():
-        add(f"bench.reception.{county}", "reception", bureau)
-        add(f"bench.county_supervisor.{county}", "county_supervisor", bureau)
+        for r in staff:
+            if r.scope == "county":
+                add(f"bench.{r.id}.{county}", r.id, bureau)
         for unit_id, _ in world.units[county]:
-            add(f"bench.handler.{unit_id}", "handler", unit_id)
-            add(f"bench.unit_leader.{unit_id}", "unit_leader", unit_id)
+            for r in staff:
+                if r.scope == "unit":
+                    add(f"bench.{r.id}.{unit_id}", r.id, unit_id)
     city_unit = session.execute(select(Unit.id).where(Unit.code == "baoji.xinlianban")
                                 ).scalar_one()
-    add("bench.city_supervisor", "city_supervisor", city_unit)
+    add(CITY_USER, CITY_SUPERVISOR, city_unit)
     if rows:
         session.execute(insert(User), rows)
     session.commit()
@@ -176,8 +186,8 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
     state_w = [STATES[s][0] for s in state_names]
     start = bench_case_count(session)
     first_id = (session.execute(select(func.max(Case.id))).scalar_one() or 0) + 1
-    system = dict(actor_user_id=None, actor_username="system", actor_unit_id=None,
-                  actor_role="system", action="case_registered", from_state=None)
+    system = dict(actor_user_id=None, actor_username=SYSTEM.username, actor_unit_id=None,
+                  actor_role=SYSTEM.role, action="case_registered", from_state=None)
     session.rollback()
     done = 0
     while done < n:
@@ -481,8 +491,8 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
     app = create_app({"ENGINE": engine, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": True},
                      instance_path=instance_path)
     busiest_unit = world.units["meixian"][0][0]
-    handler = _Browser(app, f"bench.handler.{busiest_unit}")
-    city = _Browser(app, "bench.city_supervisor")
+    handler = _Browser(app, f"bench.{HANDLER}.{busiest_unit}")
+    city = _Browser(app, CITY_USER)
     handler.get("/cases")
     rss_before = rss_mb()
 
@@ -497,7 +507,7 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
     fresh: list[tuple[int, str]] = []
     times = []
     with session_factory() as session:
-        receptions = {c: _actor(session, f"bench.reception.{c}") for c in COUNTY_WEIGHTS}
+        receptions = {c: _actor(session, f"bench.{RECEPTION}.{c}") for c in COUNTY_WEIGHTS}
         division = dict(session.execute(select(Region.code, Region.division_code)).all())
         for _ in range(ops):
             county = rng.choice(list(COUNTY_WEIGHTS))
@@ -630,8 +640,8 @@ def query_plans(session: Session, now: datetime) -> dict[str, str]:
     today = local_date(now)
     world = _world(session)
     unit = world.units["meixian"][0][0]
-    handler = _actor(session, f"bench.handler.{unit}")
-    city = _actor(session, "bench.city_supervisor")
+    handler = _actor(session, f"bench.{HANDLER}.{unit}")
+    city = _actor(session, CITY_USER)
     case_id = session.execute(select(Case.id).where(Case.responsible_unit_id == unit)
                               .order_by(Case.id.desc()).limit(1)).scalar_one()
     session.rollback()

@@ -21,7 +21,7 @@ from ..domain.workcalendar import WorkCalendar, YearOverride, parse_override
 from ..errors import ValidationError
 from ..models import CalendarYear, Clock
 from ..paths import workflows_dir
-from .actor import Actor, require_role
+from .actor import Actor, require_permission
 from .audit import AuditBatch
 from .clocks import recompute_clock
 
@@ -87,7 +87,7 @@ def _levels_for(session: Session, clock: Clock):
 def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
                     filename: str) -> tuple[YearOverride, int]:
     """Store a year file and recompute affected open deadlines; returns (year, recomputed)."""
-    require_role(actor, "admin", "system")
+    require_permission(actor, "administer")
     override = parse_override(text, filename)
     audit = AuditBatch(actor, now)
     with write_transaction(session):

@@ -15,41 +15,22 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..domain.engine import mermaid
-from ..domain.identity import mask_id_number, mask_phone
 from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
-from .actor import Actor, can_act, require_role
+from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
+from .disclosure import (
+    UNMASKED,
+    PartyRecord,
+    decide,
+    notice_text,
+    parties_for,
+    query_code_for,
+)
 from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
 from .queries import CaseFilters, list_cases
 
 LEVEL_LABELS = {"blue": "蓝色提示", "yellow": "黄色预警", "red": "红色超期"}
-
-
-def mask_address(value: str | None) -> str:
-    if not value:
-        return ""
-    return value[:6] + "****" if len(value) > 6 else value[:2] + "****"
-
-
-@dataclass(frozen=True)
-class PartyView:
-    id: int
-    name: str
-    id_number: str
-    phone: str
-    address: str
-    representative: bool
-    masked: bool
-
-
-def party_view(party: Party, *, reveal: bool = False) -> PartyView:
-    if reveal:
-        return PartyView(party.id, party.name, party.id_number or "", party.phone or "",
-                         party.address or "", party.representative, False)
-    return PartyView(party.id, party.name, mask_id_number(party.id_number),
-                     mask_phone(party.phone), mask_address(party.address),
-                     party.representative, True)
 
 
 @dataclass(frozen=True)
@@ -88,7 +69,7 @@ class CaseFile:
     spec: WorkflowSpec
     state_label: str
     steps: list[StepView]
-    parties: list[PartyView]
+    parties: list[PartyRecord]
     clocks: list[ClockRowView]
     timeline: list[TimelineItem]
     notices: list[Notice]
@@ -96,6 +77,8 @@ class CaseFile:
     unit_choices: list[tuple[int, str]]
     unit_names: dict[int, str]
     may_act: bool
+    may_reveal: bool = False  # the disclosure policy lets this actor reveal petitioners
+    query_code: str | None = None  # shown only to those who need to know
     attachments: str = ""
     repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
 
@@ -174,9 +157,7 @@ def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineI
 
 
 def _load(session: Session, actor: Actor, case_id: int) -> Case:
-    """Admins open any case (petitioner details stay masked); others within their scope."""
-    if actor.role == "admin":
-        return load_case(session, case_id)
+    """The case within the actor's scope; out of scope it is "not found"."""
     return get_case(session, actor, case_id)
 
 
@@ -198,21 +179,36 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
     return CaseFile(
         case=case, spec=spec, state_label=spec.states[case.state].label,
         steps=progress(spec, case.state),
-        parties=[party_view(p, reveal=reveal is not None) for p in (reveal or case.parties)],
+        parties=parties_for(case, reveal).items,
         clocks=[clock_row(c, today) for c in case.clocks],
         timeline=timeline(session, case, spec), notices=notices,
         triggers=available_triggers(session, actor, case, now),
         unit_choices=[(u.id, u.name) for u in units], unit_names=names,
-        may_act=can_act(actor, case) and actor.role != "admin",
+        may_act=can_act(actor, case),
+        may_reveal=decide(actor, case, "reveal") == UNMASKED,
+        query_code=query_code_for(actor, case),
         attachments=str(case.data.get("attachments") or ""),
         repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
     )
 
 
-def notice_for(session: Session, actor: Actor, case_id: int, notice_id: int) -> Notice | None:
+@dataclass(frozen=True)
+class NoticeView:
+    id: int
+    case_id: int
+    title: str
+    body: str
+    issued_at: datetime
+
+
+def notice_for(session: Session, actor: Actor, case_id: int, notice_id: int) -> NoticeView | None:
+    """A printable notice, as the disclosure policy lets this actor read it."""
     case = _load(session, actor, case_id)
     notice = session.get(Notice, notice_id)
-    return notice if notice is not None and notice.case_id == case.id else None
+    if notice is None or notice.case_id != case.id:
+        return None
+    return NoticeView(notice.id, case.id, notice.title, notice_text(actor, case, notice.body),
+                      notice.issued_at)
 
 
 @dataclass(frozen=True)
@@ -256,7 +252,7 @@ class ExtensionRequest:
 
 def extension_requests(session: Session, actor: Actor, today: date) -> list[ExtensionRequest]:
     """Pending 申请延期 of the unit leader's own unit, oldest deadline first."""
-    require_role(actor, "unit_leader")
+    require_permission(actor, "lead_unit")
     page = list_cases(session, actor, CaseFilters(state="extension_requested", per_page=200),
                       today)
     out = []
@@ -278,7 +274,7 @@ def default_spec() -> WorkflowSpec:
 
 def workflows_in_use(actor: Actor) -> list[tuple[WorkflowSpec, str]]:
     """Every loaded workflow with its Mermaid state diagram text."""
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     return [(e.spec, mermaid(e.spec)) for e in all_engines().values()]
 
 
@@ -297,7 +293,7 @@ def calendar_years(session: Session, actor: Actor) -> list[CalendarYearView]:
     from ..models import CalendarYear
     from .calendars import shipped_overrides
 
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     out = {o.year: CalendarYearView(o.year, o.source, len(o.holidays), len(o.workdays),
                                     "随系统提供", None) for o in shipped_overrides()}
     for row in session.execute(select(CalendarYear)).scalars():
@@ -325,7 +321,7 @@ class CalendarEffect:
 
 def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | None:
     """The deadlines the latest calendar import moved, read back from its audit entries."""
-    require_role(actor, "admin")
+    require_permission(actor, "administer")
     last = session.execute(select(AuditEntry).where(AuditEntry.action == "calendar_imported")
                            .order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
     if last is None:

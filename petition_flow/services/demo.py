@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.identity import id_check_digit
-from ..domain.spec import ROLE_LABELS
+from ..domain.registry import DEFAULT_WORKFLOW
+from ..domain.roles import ACCOUNT_ROLES, ROLE_LABELS, ROLE_TABLE, role, roles_with
 from ..models import Case, Region, User
 from .actor import SYSTEM, Actor
 from .audit import AuditBatch
@@ -21,9 +22,8 @@ from .org import PILOTS, create_user, unit_by_code
 from .petitions import fire_transition, register_petition
 
 DEMO_PASSWORD = "baoji-demo-2026"
+CITY = "baoji"  # the region code of the city
 
-COUNTY_ROLE_UNITS = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
-                     "county_supervisor": "bureau"}
 NAMES = ["王建国", "李秀英", "张伟", "刘桂兰", "陈志强", "杨丽", "赵德胜", "黄文静", "周永红",
          "吴晓东", "孙玉梅", "马国华", "胡海燕", "郭建军", "何淑芬", "高明亮", "林小燕", "罗卫东"]
 MATTERS = [
@@ -98,25 +98,24 @@ SCENARIOS = [
      ["classify", "divert_politico_legal"]),
     ("transferred_discipline", 6, "accusation", {"category": "accusation"},
      ["classify", "transfer_discipline"]),
-    ("routed_to_legal_procedure", 6, "admin", {"category": "appeal", "route": "4"},
+    ("routed_to_legal_procedure", 6, "administrative", {"category": "appeal", "route": "4"},
      ["classify", "route_legal_procedure"]),
 ]
-STEP_ROLE = {
-    "classify": "reception", "transfer": "reception", "divert_politico_legal": "reception",
-    "transfer_discipline": "reception", "route_legal_procedure": "reception",
-    "handle_simply": "reception", "accept": "handler", "reject": "handler",
-    "object": "handler", "start_hearing": "handler", "mediate": "handler",
-    "mediation_agreed": "handler", "request_extension": "handler",
-    "approve_extension": "unit_leader", "reply": "handler", "deliver": "handler",
-    "evaluate": "reception", "close": "handler", "request_review": "reception",
-    "decide_review": "county_supervisor", "request_recheck": "reception",
-    "start_recheck_hearing": "city_supervisor", "decide_recheck": "city_supervisor",
-    "finalize": "reception", "close_as_repeat": "reception", "refuse_repeat": "reception",
-    "assign": "reception", "approve_return": "reception", "reject_objection": "reception",
-    "reply_simple": "reception", "hand_over": "unit_leader", "end_hearing": "handler",
-    "mediation_failed": "handler", "refuse_extension": "unit_leader", "follow_up": "handler",
-    "close_unevaluated": "handler", "end_recheck_hearing": "city_supervisor",
-}
+
+
+def step_role(step: str) -> str:
+    """Who plays a step in the demo: the first role of the roles table that the workflow lets
+    fire it (the workflow YAML's ``roles:`` list is the rule; the table only gives the order)."""
+    allowed = _spec().triggers[step].roles
+    return next(r for r in ACCOUNT_ROLES if r in allowed)
+
+
+def _spec():
+    from .petitions import all_engines
+
+    return all_engines()[DEFAULT_WORKFLOW].spec
+
+
 # Days after registration at which each step happens (windows need real gaps).
 GAP = {"deliver": 2, "request_review": 5, "decide_review": 20, "request_recheck": 5,
        "decide_recheck": 20, "finalize": 35, "close": 3, "reject": 3, "approve_extension": 2}
@@ -142,7 +141,7 @@ def _accounts(session: Session) -> list[tuple[str, str]]:
 
 
 def seed_demo(session: Session, now: datetime) -> DemoSummary:
-    if session.execute(select(User.id).where(User.username == "admin.baoji")).first():
+    if session.execute(select(User.id).where(User.username.like(f"%.{CITY}"))).first():
         return DemoSummary(False, accounts=_accounts(session))
     actors = _create_users(session, now)
     n = 0
@@ -162,24 +161,32 @@ def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Acto
     begin_write(session)
     audit = AuditBatch(SYSTEM, now)
     actors = {}
-    wanted = [(f"{role}.{county}", role, f"{county}.{unit}")
-              for county in PILOTS for role, unit in COUNTY_ROLE_UNITS.items()]
-    wanted += [("city_supervisor.baoji", "city_supervisor", "baoji.xinlianban"),
-               ("admin.baoji", "admin", "baoji.bureau")]
-    for username, role, unit_code in wanted:
+    # One account per role of the roles table: county and unit roles in each pilot county,
+    # city roles in the city.
+    wanted = []
+    for r in ROLE_TABLE:
+        if not (r.account and r.demo_unit):
+            continue
+        for place in ([CITY] if r.scope == "city" else PILOTS):
+            wanted.append((f"{r.id}.{place}", r.id, f"{place}.{r.demo_unit}"))
+    for username, role_id, unit_code in wanted:
         unit = unit_by_code(session, unit_code)
         user = create_user(session, SYSTEM, now, username=username,
-                           display_name=f"{unit.region.name}{ROLE_LABELS[role]}",
-                           password=DEMO_PASSWORD, unit_id=unit.id, role=role, audit=audit)
-        actors[(username.split(".")[1], role)] = Actor.of(user)
+                           display_name=f"{unit.region.name}{ROLE_LABELS[role_id]}",
+                           password=DEMO_PASSWORD, unit_id=unit.id, role=role_id, audit=audit)
+        actors[(username.split(".")[1], role_id)] = Actor.of(user)
     audit.flush(session)
     session.commit()
     return actors
 
 
+def _actor(actors, county: str, role_id: str) -> Actor:
+    return actors[(CITY if role(role_id).scope == "city" else county, role_id)]
+
+
 def _matter(key):
     return {"suggestion": SUGGESTION, "accusation": ACCUSATION, "litigation": LITIGATION,
-            "admin": ADMIN}.get(key) or MATTERS[key]
+            "administrative": ADMIN}.get(key) or MATTERS[key]
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -241,13 +248,12 @@ def _play(session, actors, county, region, now, scenario, n, i) -> Case:
     target, age, matter, classification, steps = scenario
     start = local_date(now) - timedelta(days=age)
     received = _at(start, 9)
-    reg = register_petition(session, actors[(county, "reception")], received,
+    reg = register_petition(session, _actor(actors, county, roles_with("register")[0]), received,
                             _form(region, n, _matter(matter), received, collective=i % 7 == 3))
     day = start
     for step in steps:
         day = min(day + timedelta(days=GAP.get(step, 1)), local_date(now))
-        who = actors[("baoji", "city_supervisor")] if STEP_ROLE[step] == "city_supervisor" \
-            else actors[(county, STEP_ROLE[step])]
+        who = _actor(actors, county, step_role(step))
         fire_transition(session, who, _at(day, 10), reg.case.id, step,
                         step_inputs(session, step, region, day, classification))
     return reg.case
@@ -255,7 +261,7 @@ def _play(session, actors, county, region, now, scenario, n, i) -> Case:
 
 def _repeats(session, actors, county, region, now, n) -> None:
     """A repeat of an open case, and a petition after 复核 that is not accepted again."""
-    reception = actors[(county, "reception")]
+    reception = _actor(actors, county, roles_with("register")[0])
     for k, (age, steps, close) in enumerate([
         (20, BASE, "close_as_repeat"),
         (140, BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",

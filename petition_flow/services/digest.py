@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..db import write_transaction
+from ..domain.roles import role, roles_with
 from ..models import AccountabilityRecord, Alert, Case, Clock, Region, SupervisionOrder
 from .actor import SYSTEM, Actor
 from .alerts import level_start
@@ -129,11 +130,15 @@ def send_digests(session: Session, now: datetime, *,
             city.add(f)
         outbox = Outbox(config or NotifyConfig.load(), now)
         directory = Directory(session)
-        targets: list[tuple[Recipient, str, Figures]] = [
-            (r, "全市", city) for r in directory.anywhere("city_supervisor")]
-        for region_id, name in regions.items():
-            for r in directory.in_region(region_id, "county_supervisor"):
-                targets.append((r, name, figures.get(region_id, Figures())))
+        # Every supervisor gets the figures of their scope: the city's whole, or their county's.
+        targets: list[tuple[Recipient, str, Figures]] = []
+        for name_ in sorted(roles_with("supervise"), key=lambda n: role(n).scope != "city"):
+            if role(name_).scope == "city":
+                targets += [(r, "全市", city) for r in directory.anywhere(name_)]
+                continue
+            for region_id, name in regions.items():
+                for r in directory.in_region(region_id, name_):
+                    targets.append((r, name, figures.get(region_id, Figures())))
         for recipient, scope, f in targets:
             if post(session, outbox, [recipient], key=f"digest:{today.isoformat()}",
                     kind="digest", title=f"【督办日报】{today.isoformat()} {scope}",

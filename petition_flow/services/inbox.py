@@ -1,11 +1,12 @@
 """Who is told, and the in-app inbox (站内消息).
 
 Recipients are named by organisational role, never by user, and resolved when a message is
-raised: ``handler`` and ``unit_leader`` are the users with that role in the responsible unit
-(a petition bureau that still holds a matter has no handlers: its reception staff act for
-it), ``county_supervisor`` the supervisors of the case's county, ``city_supervisor`` those
-of the city. A clock held by supervisors (复查, 复核: ``held_by`` in the workflow) has no
-responsible unit of its own: its handler and leader are those supervisors. Each recipient
+raised by the role's scope in the roles table (domain/roles.py): a unit-scoped role means the
+users with that role in the responsible unit (a petition bureau that still holds a matter has
+no handlers: the role's ``stand_in``, its reception staff, act for it), a county-scoped role
+the users of the case's county, a city-scoped role those of the city. A clock held by
+supervisors (复查, 复核: ``held_by`` in the workflow) has no responsible unit of its own: its
+unit-scoped recipients are those supervisors. Each recipient
 gets one inbox item per message key, and an email when SMTP is configured and the user has
 an address.
 """
@@ -19,16 +20,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import write_transaction
-from ..domain.spec import ROLE_LABELS
-from ..errors import NotFoundError, PermissionDenied
+from ..domain.roles import ROLE_LABELS, role
+from ..errors import NotFoundError
 from ..models import Alert, Case, Clock, InboxItem, Unit, User, UserContact
 from .actor import Actor
 from .audit import AuditBatch
 from .dbutil import insert_ignore
 from .notify import Outbox
 
-# In a unit without users of the role, who acts for it (a bureau has reception staff).
-STAND_IN = {"handler": "reception"}
+_role_def = role
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,9 @@ class Directory:
         if unit_id is None:
             return []
         found = self._users(("unit", unit_id, role), User.unit_id == unit_id, User.role == role)
-        if not found and role in STAND_IN:
-            return self.in_unit(unit_id, STAND_IN[role])
+        stand_in = _role_def(role).stand_in
+        if not found and stand_in:
+            return self.in_unit(unit_id, stand_in)
         return found
 
     def in_region(self, region_id: int, role: str) -> list[Recipient]:
@@ -84,21 +85,24 @@ class Directory:
 
     def holders(self, role: str, region_id: int) -> list[Recipient]:
         """The supervisors who hold a clock (``held_by``): the county's, or the city's."""
-        if role == "county_supervisor":
-            return self.in_region(region_id, role)
-        return self.anywhere(role)
+        return self.in_scope(role, unit_id=None, region_id=region_id)
+
+    def in_scope(self, role: str, *, unit_id: int | None, region_id: int) -> list[Recipient]:
+        """The users a role names for a matter held by ``unit_id`` in ``region_id``."""
+        match _role_def(role).scope:
+            case "unit":
+                return self.in_unit(unit_id, role)
+            case "county":
+                return self.in_region(region_id, role)
+            case "city":
+                return self.anywhere(role)
+        return []
 
     def resolve(self, roles, *, unit_id: int | None, region_id: int) -> list[Recipient]:
         """Everyone the roles name for a matter held by ``unit_id`` in ``region_id``, once each."""
         out: dict[int, Recipient] = {}
-        for role in roles:
-            if role in ("handler", "unit_leader"):
-                found = self.in_unit(unit_id, role)
-            elif role == "county_supervisor":
-                found = self.in_region(region_id, role)
-            else:
-                found = self.anywhere(role)
-            for r in found:
+        for name in roles:
+            for r in self.in_scope(name, unit_id=unit_id, region_id=region_id):
                 out.setdefault(r.user_id, r)
         return list(out.values())
 
@@ -230,7 +234,7 @@ def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> 
         if item is None:
             raise NotFoundError("未找到该消息。")
         if item.user_id != actor.user_id:
-            raise PermissionDenied("只能确认发给自己的消息。")
+            raise NotFoundError("未找到该消息。")  # someone else's message does not exist for you
         if item.read_at is None:
             item.read_at = now
             if item.alert_id is not None:

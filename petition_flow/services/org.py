@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from ..domain.spec import ROLES
+from ..domain.roles import ACCOUNT_ROLES
 from ..errors import PermissionDenied, ValidationError
 from ..models import Region, Unit, User
-from .actor import Actor, require_role
+from .actor import Actor, require_permission
 from .audit import AuditBatch
 
 CITY = ("baoji", "610300", "宝鸡市")
@@ -112,7 +112,7 @@ def create_user(session: Session, actor: Actor, now: datetime, *, username: str,
                 display_name: str, password: str, unit_id: int, role: str,
                 audit: AuditBatch | None = None) -> User:
     """Create a user (the caller commits); passwords are stored as scrypt hashes."""
-    require_role(actor, "admin", "system")
+    require_permission(actor, "administer")
     errors = {}
     if not username or len(username) > 64:
         errors["username"] = "用户名不能为空，且不超过64个字符。"
@@ -120,7 +120,7 @@ def create_user(session: Session, actor: Actor, now: datetime, *, username: str,
         errors["username"] = "该用户名已存在。"
     if len(password) < 8:
         errors["password"] = "密码至少8位。"
-    if role not in ROLES or role == "petitioner":
+    if role not in ACCOUNT_ROLES:
         errors["role"] = "角色无效。"
     unit = session.get(Unit, unit_id)
     if unit is None:

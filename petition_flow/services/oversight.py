@@ -3,8 +3,8 @@
 Each look-up behind a URL is scoped by the same rules as the use cases it leads to: a unit's
 handler and leader see the orders sent to their unit, a county supervisor those of their
 county's cases, a city supervisor all; accountability records are for supervisors only.
-Out of scope is a PermissionDenied, a missing row a NotFoundError, never an empty page that
-would confirm the row exists.
+Out of scope and missing rows are the same NotFoundError (404), so that no answer confirms
+that a row exists; a role that has no business with a kind of row at all is a PermissionDenied.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.levels import LevelDates, level_on
-from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..models import (
     AccountabilityRecord,
     Alert,
@@ -27,11 +27,17 @@ from ..models import (
     Unit,
     User,
 )
-from .accountability import SUPERVISORS, list_accountability
-from .actor import UNIT_ROLES, Actor, require_role, require_view
+from .accountability import list_accountability
+from .actor import Actor, require_permission, require_view
 from .inbox import list_inbox
 from .queries import OPEN, scope_clause
-from .supervision import list_orders
+from .supervision import (
+    ORDER_NOT_FOUND,
+    list_orders,
+    may_answer_order,
+    may_decide_order,
+    may_see_order,
+)
 
 ORDER_STATUSES = {"unclosed": "未办结", "open": "待回复", "replied": "已回复待审核",
                   "closed": "已办结"}
@@ -50,6 +56,7 @@ class OrderView:
     days_left: int | None
     may_reply: bool
     may_decide: bool
+    may_open: bool = True  # the order's own page is for its target unit and its deciders
 
     @property
     def status_label(self) -> str:
@@ -84,14 +91,11 @@ def _check_status(status: str | None, allowed: dict[str, str]) -> str | None:
 
 
 def may_reply(actor: Actor, order: SupervisionOrder) -> bool:
-    return (actor.role in UNIT_ROLES and actor.unit_id == order.target_unit_id
-            and order.status == "open")
+    return may_answer_order(actor, order) and order.status == "open"
 
 
 def may_decide(actor: Actor, order: SupervisionOrder, case: Case) -> bool:
-    side = actor.role == "city_supervisor" or (
-        actor.role == "county_supervisor" and case.region_id == actor.region_id)
-    return side and order.status == "replied"
+    return may_decide_order(actor, order, case) and order.status == "replied"
 
 
 def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
@@ -108,7 +112,8 @@ def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
         out.append(OrderView(o, case.case_no, case.summary, bool(case.listed_supervision),
                              units.get(o.target_unit_id, "—"), users.get(o.issuer_user_id, "—"),
                              level, (o.due_date - today).days if o.status == "open" else None,
-                             may_reply(actor, o), may_decide(actor, o, case)))
+                             may_reply(actor, o), may_decide(actor, o, case),
+                             may_see_order(actor, o, case)))
     return out
 
 
@@ -127,24 +132,15 @@ def orders_page(session: Session, actor: Actor, status: str | None, today: date)
 def get_order(session: Session, actor: Actor, order_id: int, today: date) -> OrderView:
     """One order, if the actor's unit received it or it concerns a case of their county."""
     order = session.get(SupervisionOrder, order_id)
-    if order is None:
-        raise NotFoundError("未找到该督办单。")
-    case = session.get(Case, order.case_id)
-    if actor.role in UNIT_ROLES:
-        allowed = actor.unit_id == order.target_unit_id
-    elif actor.role == "county_supervisor":
-        allowed = case.region_id == actor.region_id
-    else:
-        allowed = actor.role == "city_supervisor"
-    if not allowed:
-        raise PermissionDenied("该督办单不属于您的单位或所在的县（区），无权查看。")
+    case = session.get(Case, order.case_id) if order is not None else None
+    if order is None or not may_see_order(actor, order, case):
+        raise NotFoundError(ORDER_NOT_FOUND)
     return order_views(session, actor, [order], today)[0]
 
 
 def orders_of_case(session: Session, actor: Actor, case: Case, today: date) -> list[OrderView]:
-    """The orders on a case the actor may already view (the case page; admins read any)."""
-    if actor.role != "admin":
-        require_view(actor, case)
+    """The orders on a case the actor may already view (the case page and its admin view)."""
+    require_view(actor, case)
     orders = list(session.execute(
         select(SupervisionOrder).where(SupervisionOrder.case_id == case.id)
         .order_by(SupervisionOrder.issued_at.desc(), SupervisionOrder.id.desc())).scalars())
@@ -161,7 +157,7 @@ class IssueContext:
 def issue_context(session: Session, actor: Actor, case_id: int,
                   alert_id: int | None) -> IssueContext:
     """What the 下发督办单 form needs; the alert, if any, must be one of this case."""
-    require_role(actor, *SUPERVISORS)
+    require_permission(actor, "supervise")
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError("未找到该信访事项。")

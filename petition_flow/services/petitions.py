@@ -27,7 +27,7 @@ from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied
 from ..models import Case, CaseNumber, Party, Region, Unit
 from ..paths import templates_dir, workflows_dir
 from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
-from .actor import Actor, can_act, require_act, require_role, require_view
+from .actor import Actor, can_act, require_act, require_permission, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
 from .clocks import extend_clock, latest_clock, start_clock, sync_with_state
@@ -127,7 +127,7 @@ def _next_case_no(session: Session, region: Region, year: int) -> str:
 def register_petition(session: Session, actor: Actor, now: datetime,
                       form: dict[str, Any]) -> Registered:
     """登记: record a petition, start its clocks, issue the 两告知; look for repeats first."""
-    require_role(actor, "reception")
+    require_permission(actor, "register")
     try:
         with write_transaction(session):
             clean = validate_registration(form, now)
@@ -191,7 +191,7 @@ def fire_transition(session: Session, actor: Actor, now: datetime, case_id: int,
     try:
         with write_transaction(session):
             case = load_case(session, case_id, for_update=True)
-            if actor.role != "petitioner":  # the public page has matched the query code already
+            if not actor.role_def.public:  # the public page has matched the query code already
                 require_act(actor, case)
             if expected_version is not None and case.version_id != expected_version:
                 raise ConcurrentChangeError()

@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 from ..clock import local_date
 from ..db import write_transaction
 from ..domain.levels import level_dates
+from ..domain.roles import role, roles_on_side
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import Case, SupervisionOrder, Unit
-from .accountability import SUPERVISORS
-from .actor import UNIT_ROLES, Actor, require_role, require_view
+from .actor import Actor, can_view, require_permission, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
 from .inbox import Directory, post
 from .notify import NotifyConfig, Outbox
 from .petitions import engine_for, load_case
+from .queries import scope_clause
 
 
 def _check_text(value: str | None, field: str, message: str) -> str:
@@ -70,9 +71,11 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
                             config: NotifyConfig | None = None) -> SupervisionOrder:
     """下发督办单 to the case's responsible unit."""
     with write_transaction(session):
-        require_role(actor, *SUPERVISORS)
+        require_permission(actor, "supervise")
         case = load_case(session, case_id, for_update=True)
         require_view(actor, case)
+        if "decide" not in actor.role_def.order_sides:
+            raise PermissionDenied("您的角色无权下发督办单。")
         if case.closed_at is not None:
             raise ValidationError("该信访事项已办结，不能再下发督办单。")
         unit_id = case.responsible_unit_id or case.registered_unit_id
@@ -91,7 +94,7 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
         session.flush()
         unit = session.get(Unit, unit_id)
         directory = Directory(session)
-        recipients = directory.resolve(("handler", "unit_leader"), unit_id=unit_id,
+        recipients = directory.resolve(roles_on_side("answer"), unit_id=unit_id,
                                        region_id=case.region_id)
         title = f"【督办单】{case.case_no} {'挂牌督办' if listed else '督办'}"
         _notify(session, now, config, recipients, order, case, title,
@@ -104,17 +107,41 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
     return order
 
 
+ORDER_NOT_FOUND = "未找到该督办单。"
+LEVEL_RANK = {"county": 1, "city": 2}
+
+
+# Who deals with an order, in one place: the target unit answers it; the supervisors of the
+# level that issued it (or above) decide it, within their scope; the city's 挂牌督办 is therefore
+# cleared only by the city (its last listed order is closed at the city's level).
+def may_answer_order(actor: Actor, order: SupervisionOrder) -> bool:
+    return "answer" in actor.role_def.order_sides and actor.unit_id == order.target_unit_id
+
+
+def may_decide_order(actor: Actor, order: SupervisionOrder, case: Case) -> bool:
+    mine = actor.role_def
+    return ("decide" in mine.order_sides and can_view(actor, case)
+            and LEVEL_RANK[mine.level] >= LEVEL_RANK[role(order.issuer_role).level])
+
+
+def may_see_order(actor: Actor, order: SupervisionOrder, case: Case) -> bool:
+    if "answer" in actor.role_def.order_sides:
+        return may_answer_order(actor, order)
+    return "decide" in actor.role_def.order_sides and can_view(actor, case)
+
+
 def _load_order(session: Session, order_id: int) -> SupervisionOrder:
     order = session.get(SupervisionOrder, order_id, with_for_update=True, populate_existing=True)
     if order is None:
-        raise NotFoundError("未找到该督办单。")
+        raise NotFoundError(ORDER_NOT_FOUND)
     return order
 
 
-def _require_issuer_side(actor: Actor, case: Case) -> None:
-    require_role(actor, *SUPERVISORS)
-    if actor.role == "county_supervisor" and case.region_id != actor.region_id:
-        raise PermissionDenied("该督办单不属于您所在的县（区），无权处理。")
+def _require_issuer_side(actor: Actor, order: SupervisionOrder, case: Case) -> None:
+    if not may_see_order(actor, order, case):
+        raise NotFoundError(ORDER_NOT_FOUND)
+    if not may_decide_order(actor, order, case):
+        raise PermissionDenied("该督办单由上级下发，只能由下发督办单的一级或其上级办结或退回。")
 
 
 def reply_supervision_order(session: Session, actor: Actor, now: datetime, order_id: int,
@@ -122,15 +149,16 @@ def reply_supervision_order(session: Session, actor: Actor, now: datetime, order
     """The target unit's handler or leader replies in writing (书面回复)."""
     with write_transaction(session):
         order = _load_order(session, order_id)
-        require_role(actor, *UNIT_ROLES)
-        if actor.unit_id != order.target_unit_id:
+        case = session.get(Case, order.case_id)
+        if not may_see_order(actor, order, case):
+            raise NotFoundError(ORDER_NOT_FOUND)
+        if not may_answer_order(actor, order):
             raise PermissionDenied("只有被督办单位可以回复督办单。")
         if order.status != "open":
             raise ValidationError("该督办单不在待回复状态。")
         order.reply = _check_text(reply, "reply", "请填写书面回复内容。")
         order.status, order.replied_at, order.replied_by_user_id = "replied", now, actor.user_id
         order.next_level_on = None  # answered: no more warnings
-        case = session.get(Case, order.case_id)
         directory = Directory(session)
         _notify(session, now, config, directory.user(order.issuer_user_id), order, case,
                 f"【督办回复】{case.case_no} 督办单第{order.id}号",
@@ -148,7 +176,7 @@ def close_supervision_order(session: Session, actor: Actor, now: datetime, order
     with write_transaction(session):
         order = _load_order(session, order_id)
         case = session.get(Case, order.case_id)
-        _require_issuer_side(actor, case)
+        _require_issuer_side(actor, order, case)
         if order.status != "replied":
             raise ValidationError("被督办单位尚未书面回复，不能办结督办单。")
         order.close_note = _check_text(note, "note", "请填写办结意见。")
@@ -170,7 +198,7 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
     with write_transaction(session):
         order = _load_order(session, order_id)
         case = session.get(Case, order.case_id)
-        _require_issuer_side(actor, case)
+        _require_issuer_side(actor, order, case)
         if order.status != "replied":
             raise ValidationError("只有已回复的督办单可以退回。")
         note = _check_text(note, "note", "请填写退回理由。")
@@ -179,7 +207,7 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
         order.status, order.due_date, order.version = "open", due_date, order.version + 1
         _set_levels(session, order, case, today)
         directory = Directory(session)
-        recipients = directory.resolve(("handler", "unit_leader"), unit_id=order.target_unit_id,
+        recipients = directory.resolve(roles_on_side("answer"), unit_id=order.target_unit_id,
                                        region_id=case.region_id)
         _notify(session, now, config, recipients, order, case,
                 f"【督办退回】{case.case_no} 督办单第{order.id}号",
@@ -205,11 +233,12 @@ def list_orders(session: Session, actor: Actor, *, status: str | None = None,
                 limit: int = 100) -> list[SupervisionOrder]:
     """Orders an actor deals with: a unit's own, a county's, or all for the city."""
     stmt = select(SupervisionOrder).join(Case, Case.id == SupervisionOrder.case_id)
-    if actor.role in UNIT_ROLES:
+    sides = actor.role_def.order_sides
+    if "answer" in sides:
         stmt = stmt.where(SupervisionOrder.target_unit_id == actor.unit_id)
-    elif actor.role == "county_supervisor":
-        stmt = stmt.where(Case.region_id == actor.region_id)
-    elif actor.role != "city_supervisor":
+    elif "decide" in sides:
+        stmt = stmt.where(scope_clause(actor))
+    else:
         raise PermissionDenied("您的角色无权查看督办单。")
     if status:
         stmt = stmt.where(SupervisionOrder.status == status)

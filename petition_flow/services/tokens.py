@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..db import begin_write, write_transaction
 from ..errors import AuthenticationError, NotFoundError, ValidationError
 from ..models import ApiToken, User
-from .actor import Actor, require_role
+from .actor import Actor, require_permission
 from .audit import AuditBatch
 
 PREFIX = "pf_"
@@ -43,7 +43,7 @@ class IssuedToken:
 def create_token(session: Session, actor: Actor, now: datetime, username: str,
                  name: str = "") -> IssuedToken:
     """Issue a new token for ``username``; the caller shows ``token`` once."""
-    require_role(actor, "admin", "system")
+    require_permission(actor, "administer")
     name = (name or "").strip() or "api"
     if len(name) > 64:
         raise ValidationError("令牌名称不能超过64个字符。", fields={"name": "令牌名称不能超过64个字符。"})
@@ -68,7 +68,7 @@ def create_token(session: Session, actor: Actor, now: datetime, username: str,
 
 def revoke_token(session: Session, actor: Actor, now: datetime, token_id: int) -> ApiToken:
     """Revoke a token at once; revoking twice is refused, so the audit log shows one revocation."""
-    require_role(actor, "admin", "system")
+    require_permission(actor, "administer")
     with write_transaction(session):
         row = session.get(ApiToken, token_id)
         if row is None:

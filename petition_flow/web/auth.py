@@ -21,13 +21,6 @@ from .common import apply_errors, db, now
 
 bp = Blueprint("auth", __name__)
 
-START_PAGES = {
-    "reception": "reception.petition_new", "handler": "handling.inbox",
-    "unit_leader": "handling.inbox", "county_supervisor": "supervision.dashboard",
-    "city_supervisor": "supervision.dashboard", "admin": "admin.users",
-}
-
-
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -119,7 +112,8 @@ def _safe_next(target: str | None) -> str | None:
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for(START_PAGES[current_user.actor.role]))
+    home = current_user.actor.role_def.home  # the roles table names each role's start page
+    return redirect(url_for(home or "inbox.message_list"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

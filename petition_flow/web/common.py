@@ -40,11 +40,12 @@ def chinese(text: str | None) -> bool:
     return bool(text and _CJK.search(text))
 
 
-def require_roles(*roles: str):
-    """For a blueprint's before_request: log in first, then the right role, else 403."""
+def require_permission(*permissions: str):
+    """For a blueprint's before_request: log in first, then a role holding one of the
+    permissions (domain/roles.py), else 403 (a whole section, so nothing is revealed)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if current_user.actor.role not in roles:
+    if not any(current_user.actor.may(p) for p in permissions):
         raise Forbidden(description="您的角色无权访问此页面。")
     return None
 

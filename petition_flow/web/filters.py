@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, url_for
+from flask_login import current_user
 
 from ..clock import CHINA_TZ
-from ..domain.spec import ROLE_LABELS
+from ..domain.roles import NAV, ROLE_LABELS
 from ..services.casefile import LEVEL_LABELS
 from ..services.notices import CHANNELS, cn_date
 from ..services.org import COUNTIES
@@ -31,7 +33,35 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    href: str
+
+
+def nav_entries(actor) -> list[NavLink]:
+    """The top navigation of the actor's role, from the roles table."""
+    return [NavLink(NAV[key].label, url_for(NAV[key].endpoint, **dict(NAV[key].args)))
+            for key in actor.role_def.nav]
+
+
+def case_url(case_id: int) -> str:
+    """Where this user reads a case: the handling page, or the administration's read-only view."""
+    if current_user.actor.may("cases"):
+        return url_for("handling.case_detail", case_id=case_id)
+    return url_for("admin.case_view", case_id=case_id)
+
+
+def notice_url(case_id: int, notice_id: int) -> str:
+    if current_user.actor.may("cases"):
+        return url_for("handling.notice_print", case_id=case_id, notice_id=notice_id)
+    return url_for("admin.notice_print", case_id=case_id, notice_id=notice_id)
+
+
 def install(app: Flask) -> None:
+    app.add_template_global(nav_entries, "nav_entries")
+    app.add_template_global(case_url, "case_url")
+    app.add_template_global(notice_url, "notice_url")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(days_left, "days_left")
     app.add_template_filter(percent, "percent")

@@ -8,7 +8,7 @@ import pytest
 from helpers import at
 from sqlalchemy import select
 
-from petition_flow.errors import PermissionDenied, ValidationError
+from petition_flow.errors import NotFoundError, PermissionDenied, ValidationError
 from petition_flow.models import AccountabilityRecord, AuditEntry, Case, Clock, InboxItem, User
 from petition_flow.services.accountability import decide_accountability, list_accountability
 from petition_flow.services.alerts import sweep_deadlines
@@ -56,7 +56,7 @@ def test_a_listed_supervision_order_is_issued_replied_to_and_closed_with_a_full_
     assert inbox_titles(session, "handler.meixian") == [f"【督办单】{case.case_no} 挂牌督办"]
     assert inbox_titles(session, "unit_leader.meixian") == [f"【督办单】{case.case_no} 挂牌督办"]
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFoundError):  # another county's order does not exist for it
         reply_supervision_order(session, world.actor("handler", "jintai"), ISSUED, order.id,
                                 "不是本单位的督办单")
     with pytest.raises(ValidationError):
@@ -67,7 +67,7 @@ def test_a_listed_supervision_order_is_issued_replied_to_and_closed_with_a_full_
     assert inbox_titles(session, "county_supervisor.meixian") == [
         f"【督办回复】{case.case_no} 督办单第{order.id}号"]
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFoundError):
         close_supervision_order(session, world.actor("county_supervisor", "jintai"),
                                 at("2026-03-17"), order.id, "同意办结")
     close_supervision_order(session, world.actor("county_supervisor"), at("2026-03-17"),
@@ -83,7 +83,7 @@ def test_only_supervisors_issue_orders_and_a_county_only_for_its_own_cases(cases
     case = cases.walk(["classify", "transfer", "accept"])
     with pytest.raises(PermissionDenied):
         issue(session, world, case, role="handler")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFoundError):
         issue_supervision_order(session, world.actor("county_supervisor", "jintai"), ISSUED,
                                 case.id, requirements="越权督办", due_date=date(2026, 3, 20))
     with pytest.raises(ValidationError):
@@ -168,7 +168,7 @@ def test_a_supervisor_dismisses_an_accountability_record_and_others_may_not_deci
     with pytest.raises(PermissionDenied):
         decide_accountability(session, world.actor("unit_leader"), at("2026-05-01"),
                               record.id, "dismiss", "本单位认为不应追责")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFoundError):
         decide_accountability(session, world.actor("county_supervisor", "longxian"),
                               at("2026-05-01"), record.id, "dismiss", "跨县处理")
     decide_accountability(session, world.actor("city_supervisor"), at("2026-05-01"), record.id,

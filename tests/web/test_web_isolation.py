@@ -71,7 +71,7 @@ def test_a_handler_of_another_unit_in_the_same_county_cannot_open_the_case(
     session.commit()
     case_id, case_no, *_ = meixian_case
     b = as_user("housing-handler", "pass-word-1")
-    assert b.get(f"/cases/{case_id}").status_code == 403
+    assert b.get(f"/cases/{case_id}").status_code == 404
     assert case_no not in text(b.get("/cases"))
 
 

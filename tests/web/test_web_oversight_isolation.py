@@ -81,8 +81,8 @@ def test_a_handler_of_another_unit_in_the_same_county_cannot_open_or_reply_to_th
                 unit_id=world.unit("meixian.housing"), role="handler")
     session.commit()
     b = as_user("housing-handler", "pass-word-1")
-    assert b.get(f"/orders/{meixian['order_id']}").status_code == 403
-    assert b.post(f"/orders/{meixian['order_id']}/reply", {"reply": "代答"}).status_code == 403
+    assert b.get(f"/orders/{meixian['order_id']}").status_code == 404
+    assert b.post(f"/orders/{meixian['order_id']}/reply", {"reply": "代答"}).status_code == 404
     assert meixian["order_case_no"] not in text(b.get("/orders/"))
 
 

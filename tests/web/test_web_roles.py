@@ -59,7 +59,7 @@ def test_a_handler_is_not_offered_and_cannot_fire_a_reception_action(as_user, ca
     page = text(b2.get(f"/cases/{case.id}"))
     assert "研判分类" in page  # reception may classify a case of its county
     response = b.get(f"/cases/{case.id}")
-    assert response.status_code == 403  # not yet transferred to the handler's unit
+    assert response.status_code == 404  # not yet transferred: for the unit it does not exist
 
 
 def test_a_role_that_may_not_fire_a_trigger_gets_the_reason_in_chinese(as_user, cases, session):

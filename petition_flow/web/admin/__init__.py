@@ -2,14 +2,14 @@
 
 from flask import Blueprint
 
-from ..common import require_roles
+from ..common import require_permission
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
 def _guard():
-    return require_roles("admin")
+    return require_permission("administer", "read_audit")
 
 
 from . import views  # noqa: E402,F401

@@ -4,11 +4,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import PasswordField, SelectField, StringField
 
-from ...domain.spec import ROLE_LABELS, ROLES
+from ...domain.roles import ACCOUNT_ROLES, ROLE_LABELS
 from ...services.accounts import UNIT_KINDS
 from ..common import options
 
-ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES if r != "petitioner"]
+ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ACCOUNT_ROLES]
 
 
 class UserForm(FlaskForm):

@@ -10,7 +10,7 @@ from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
 from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
-from ..handling.views import render_case, reveal_case
+from ..handling.views import render_case
 from . import bp
 from .forms import ActionForm, CalendarForm, ResetPasswordForm, UnitForm, UserForm
 
@@ -184,12 +184,8 @@ def audit_verify():
 
 @bp.route("/cases/<int:case_id>")
 def case_view(case_id: int):
-    return render_case(case_id, reveal_url=url_for("admin.case_reveal", case_id=case_id))
-
-
-@bp.route("/cases/<int:case_id>/reveal", methods=["POST"])
-def case_reveal(case_id: int):
-    return reveal_case(case_id, url_for("admin.case_reveal", case_id=case_id))
+    """A case read-only, petitioners masked: administrators cannot reveal them (三权分立)."""
+    return render_case(case_id)
 
 
 @bp.route("/cases/<int:case_id>/notices/<int:notice_id>")

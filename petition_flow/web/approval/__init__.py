@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ...errors import PetitionFlowError
 from ...services.casefile import extension_requests
 from ...services.petitions import fire_transition
-from ..common import actor, db, now, raise_http, require_roles, today
+from ..common import actor, db, now, raise_http, require_permission, today
 
 bp = Blueprint("approval", __name__, url_prefix="/approvals")
 DECISIONS = {"approve": "approve_extension", "refuse": "refuse_extension"}
@@ -15,7 +15,7 @@ DECISIONS = {"approve": "approve_extension", "refuse": "refuse_extension"}
 
 @bp.before_request
 def _guard():
-    return require_roles("unit_leader")
+    return require_permission("lead_unit")
 
 
 def _render(errors=None, status=200):

@@ -2,15 +2,14 @@
 
 from flask import Blueprint
 
-from ..common import require_roles
+from ..common import require_permission
 
 bp = Blueprint("handling", __name__)
-CASE_ROLES = ("reception", "handler", "unit_leader", "county_supervisor", "city_supervisor")
 
 
 @bp.before_request
 def _guard():
-    return require_roles(*CASE_ROLES)
+    return require_permission("cases")
 
 
 from . import views  # noqa: E402,F401

@@ -10,16 +10,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from ...errors import PetitionFlowError
 from ...services.inbox import acknowledge, unread_count
 from ...services.oversight import inbox_page
-from ..common import actor, db, now, raise_http, require_roles
+from ..common import actor, db, now, raise_http, require_permission
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 SHOW = ("all", "unread")
-STAFF = ("reception", "handler", "unit_leader", "county_supervisor", "city_supervisor", "admin")
 
 
 @bp.before_request
 def _guard():
-    return require_roles(*STAFF)
+    return require_permission("inbox")
 
 
 def install(app: Flask) -> None:

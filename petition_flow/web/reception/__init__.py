@@ -2,14 +2,14 @@
 
 from flask import Blueprint
 
-from ..common import require_roles
+from ..common import require_permission
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
 
 
 @bp.before_request
 def _guard():
-    return require_roles("reception")
+    return require_permission("register")
 
 
 from . import views  # noqa: E402,F401

@@ -11,7 +11,7 @@ from ...services.casefile import default_spec
 from ...services.digest import warning_figures
 from ...services.oversight import listed_by_county
 from ...services.queries import DUE_SOON_DAYS, county_figures
-from ..common import actor, db, now, raise_http, require_roles, today
+from ..common import actor, db, now, raise_http, require_permission, today
 from ..handling.views import case_list
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -19,7 +19,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 @bp.before_request
 def _guard():
-    return require_roles("county_supervisor", "city_supervisor")
+    return require_permission("supervise")
 
 
 @bp.route("/")
