@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ
+from ..domain.labels import audit_label
 from ..domain.spec import InputSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Region, Unit
 from ..services.actions import units_in_scope
@@ -19,13 +20,6 @@ from ..services.disclosure import UNMASKED, decide, parties_for, query_code_for
 from ..services.inbox import AlertEntry, AlertPage
 from ..services.queries import CasePage, CountyFigures
 from ..services.repeats import RepeatMatch
-
-ACTION_LABELS = {
-    "case_registered": "登记", "deadline_set": "期限开始计算", "deadline_stopped": "期限停止计算",
-    "deadline_paused": "期限暂停计算", "deadline_recomputed": "期限重新计算",
-    "responsible_unit_changed": "承办单位变更", "first_handler_recorded": "确定首办单位",
-    "notice_issued": "出具文书",
-}
 
 
 def instant(value: datetime | None) -> str | None:
@@ -110,8 +104,7 @@ def _timeline(session: Session, case: Case) -> list[dict[str, Any]]:
     out = []
     for e in entries:
         details = e.details or {}
-        label = details.get("label") if e.action == "transition" else ACTION_LABELS.get(
-            e.action, e.action)
+        label = details.get("label") if e.action == "transition" else audit_label(e.action)
         if e.action == "notice_issued":
             label = f"出具《{details.get('title', '')}》"
         elif e.action.startswith("deadline_") and details.get("label"):

@@ -9,21 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ
+from ..domain.labels import AUDIT_ACTIONS
 from ..errors import ValidationError
 from ..models import AuditEntry, Case
 from .actor import Actor, require_permission
 
-ACTION_LABELS = {
-    "case_registered": "登记", "transition": "办理操作", "deadline_set": "设定期限",
-    "deadline_stopped": "期限停止", "deadline_recomputed": "期限重算",
-    "deadline_paused": "期限暂停", "notice_issued": "出具文书",
-    "responsible_unit_changed": "承办单位变更", "first_handler_recorded": "确定首办单位",
-    "petitioner_details_revealed": "查看信访人信息", "login": "登录",
-    "login_failed": "登录失败", "account_locked": "账号锁定", "password_changed": "修改密码",
-    "password_reset": "重置密码", "user_created": "新建用户", "user_deactivated": "停用用户",
-    "user_activated": "启用用户", "unit_created": "新建单位", "unit_deactivated": "停用单位",
-    "unit_activated": "启用单位", "calendar_imported": "导入节假日安排",
-}
+ACTION_LABELS = AUDIT_ACTIONS  # the one label table (domain/labels.py)
 
 
 @dataclass

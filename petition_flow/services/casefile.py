@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..domain.engine import mermaid
+from ..domain.labels import audit_label
 from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
-from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
+from ..models import AuditEntry, Case, Clock, Notice, Party, Unit, User
 from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
 from .disclosure import (
@@ -29,8 +30,6 @@ from .disclosure import (
 )
 from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
 from .queries import CaseFilters, list_cases
-
-LEVEL_LABELS = {"blue": "蓝色提示", "yellow": "黄色预警", "red": "红色超期"}
 
 
 @dataclass(frozen=True)
@@ -139,20 +138,25 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
         case "first_handler_recorded":
             return "确定首办单位", ""
         case "petitioner_details_revealed":
-            return "查看信访人完整信息", d.get("reason") or ""
+            return audit_label(entry.action), d.get("reason") or ""
         case _:
-            return entry.action, ""
+            return audit_label(entry.action), ""
 
 
 def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:
-    entries = session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
-                              .order_by(AuditEntry.seq)).scalars()
+    entries = list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
+                                   .order_by(AuditEntry.seq)).scalars())
+    names = dict(session.execute(select(User.id, User.display_name).where(
+        User.id.in_({e.actor_user_id for e in entries if e.actor_user_id}))).all()) \
+        if entries else {}
     out = []
     for entry in entries:
         text, detail = _describe(entry, spec)
-        out.append(TimelineItem(entry.at, entry.actor_username,
-                                ROLE_LABELS.get(entry.actor_role, entry.actor_role), text,
-                                detail))
+        role = ROLE_LABELS.get(entry.actor_role, entry.actor_role)
+        # People by the name they are known by; the system by its role alone, not "系统（系统）".
+        who = names.get(entry.actor_user_id) or (role if entry.actor_user_id is None
+                                                 else entry.actor_username)
+        out.append(TimelineItem(entry.at, who, "" if who == role else role, text, detail))
     return out
 
 

@@ -9,8 +9,8 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from ..clock import CHINA_TZ
+from ..domain.levels import LEVEL_LABELS
 from ..domain.roles import NAV, ROLE_LABELS
-from ..services.casefile import LEVEL_LABELS
 from ..services.notices import CHANNELS, cn_date
 from ..services.org import COUNTIES
 

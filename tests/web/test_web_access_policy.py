@@ -104,3 +104,25 @@ def test_each_role_gets_the_navigation_and_start_page_of_the_roles_table(as_user
     assert home.status_code == 302 and home.headers["Location"].endswith(
         {"reception.petition_new": "/reception/petitions/new", "handling.inbox": "/cases",
          "supervision.dashboard": "/supervision/", "admin.users": "/admin/users"}[role.home])
+
+
+def test_the_case_history_names_people_by_name_and_the_system_once(as_user, cases, session):
+    from helpers import at
+
+    from petition_flow.models import User
+    from petition_flow.services.actor import SYSTEM
+    from petition_flow.services.audit import AuditBatch
+
+    case = cases.walk(["classify"])
+    reception = session.execute(select(User).where(User.username == "reception.meixian")
+                                ).scalar_one()
+    reception.display_name = "眉县接访员张敏"
+    batch = AuditBatch(SYSTEM, at("2026-03-05"))
+    batch.add("alert_raised", case_id=case.id)
+    batch.flush(session)
+    case_id = case.id
+    session.commit()
+    page = text(as_user("county_supervisor.meixian").get(f"/cases/{case_id}"))
+    history = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    assert "眉县接访员张敏（接访员）" in history and "reception.meixian" not in history
+    assert "发出预警" in history and "system" not in history and "系统（系统）" not in history
