@@ -16,7 +16,14 @@ from ..models import AuditEntry, Case, Clock, Notice, Region, Unit
 from ..services.actions import units_in_scope
 from ..services.actor import Actor
 from ..services.clocks import clock_level
-from ..services.disclosure import UNMASKED, decide, parties_for, query_code_for
+from ..services.disclosure import (
+    UNMASKED,
+    decide,
+    parties_for,
+    query_code_for,
+    row_text_for,
+    text_for,
+)
 from ..services.inbox import AlertEntry, AlertPage
 from ..services.queries import CasePage, CountyFigures
 from ..services.repeats import RepeatMatch
@@ -62,12 +69,13 @@ def registered(case: Case, spec: WorkflowSpec, matches: list[RepeatMatch],
     }
 
 
-def case_page(session: Session, page: CasePage, spec: WorkflowSpec) -> dict[str, Any]:
+def case_page(session: Session, actor: Actor, page: CasePage,
+              spec: WorkflowSpec) -> dict[str, Any]:
     codes = dict(session.execute(select(Region.id, Region.code)).all())
     items = [{
         "id": row.id, "case_no": row.case_no, "state": row.state,
         "state_label": spec.states[row.state].label if row.state in spec.states else row.state,
-        "step": step_of(spec, row.state), "summary": row.summary,
+        "step": step_of(spec, row.state), "summary": row_text_for(actor, row, row.summary),
         "county": codes[row.region_id], "received_at": instant(row.received_at),
         "category": row.category, "next_due": day(row.next_due),
         "responsible_unit_id": row.responsible_unit_id,
@@ -135,8 +143,10 @@ def case_detail(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
         "workflow": case.workflow, "version": case.version_id, "state": case.state,
         "state_label": spec.states[case.state].label, "step": step_of(spec, case.state),
         "channel": case.channel, "received_at": instant(case.received_at),
-        "summary": case.summary, "request": case.request,
-        "facts_and_reasons": case.facts_and_reasons, "category": case.category,
+        "summary": text_for(actor, case, case.summary),
+        "request": text_for(actor, case, case.request),
+        "facts_and_reasons": text_for(actor, case, case.facts_and_reasons),
+        "category": case.category,
         "route": case.route, "litigation_related": case.litigation_related,
         "simple": case.simple, "major_urgent": case.major_urgent,
         "collective": case.collective, "anonymous": case.anonymous,

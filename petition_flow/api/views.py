@@ -93,7 +93,8 @@ def petition_list():
     )
     session = get_session()
     page = queries.list_cases(session, g.api_actor, filters, today)
-    return jsonify(serialize.case_page(session, page, all_engines()[DEFAULT_WORKFLOW].spec))
+    return jsonify(serialize.case_page(session, g.api_actor, page,
+                                       all_engines()[DEFAULT_WORKFLOW].spec))
 
 
 @bp.get("/petitions/<case_id>")

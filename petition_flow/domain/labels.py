@@ -28,6 +28,7 @@ AUDIT_ACTIONS = {
     "supervision_order_replied": "书面回复督办单",
     "supervision_order_closed": "办结督办单",
     "supervision_order_returned": "退回督办单",
+    "supervision_order_retargeted": "督办单随事项移交新承办单位",
     "accountability_recorded": "生成追责问责记录",
     "accountability_confirmed": "认定追责问责",
     "accountability_dismissed": "不予追责问责",

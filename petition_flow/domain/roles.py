@@ -37,6 +37,8 @@ PERMISSIONS = {
     "inbox": "站内消息",
 }
 ORDER_SIDES = ("decide", "answer")  # decide: issue, close, return; answer: reply in writing
+# Organisational levels, lowest first: a decision taken at a level binds those below it.
+LEVEL_RANK = {"county": 1, "city": 2}
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import write_transaction
-from ..domain.roles import roles_with
+from ..domain.roles import LEVEL_RANK, roles_with
 from ..domain.spec import AccountabilityRule
-from ..errors import NotFoundError, ValidationError
-from ..models import AccountabilityRecord, Case, Clock
+from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..models import AccountabilityRecord, Case, Clock, Unit
 from .actor import Actor, can_view, require_permission
 from .audit import AuditBatch
 from .inbox import Directory
@@ -53,11 +53,27 @@ def record_breach(session: Session, audit: AuditBatch, now: datetime, alert_id: 
     return record.id
 
 
-def _require_supervisor_of(session: Session, actor: Actor, case_id: int) -> Case:
+def record_level(session: Session, record: AccountabilityRecord) -> str:
+    """The level a record concerns: that of the unit held responsible (a city unit's missed
+    复核 deadline is the city's to judge, never a county's)."""
+    unit = session.get(Unit, record.unit_id) if record.unit_id else None
+    return "city" if unit is not None and unit.region.kind == "city" else "county"
+
+
+def may_decide_record(session: Session, actor: Actor, record: AccountabilityRecord,
+                      case: Case) -> bool:
+    return (actor.may("supervise") and can_view(actor, case)
+            and LEVEL_RANK[actor.role_def.level] >= LEVEL_RANK[record_level(session, record)])
+
+
+def _require_supervisor_of(session: Session, actor: Actor,
+                           record: AccountabilityRecord) -> Case:
     require_permission(actor, "supervise")
-    case = session.get(Case, case_id)
+    case = session.get(Case, record.case_id)
     if case is None or not can_view(actor, case):
         raise NotFoundError("未找到该追责问责记录。")
+    if not may_decide_record(session, actor, record, case):
+        raise PermissionDenied("该记录涉及市级单位，只能由市级督办人员处理。")
     return case
 
 
@@ -68,7 +84,7 @@ def decide_accountability(session: Session, actor: Actor, now: datetime, record_
         record = session.get(AccountabilityRecord, record_id, with_for_update=True)
         if record is None:
             raise NotFoundError("未找到该追责问责记录。")
-        _require_supervisor_of(session, actor, record.case_id)
+        _require_supervisor_of(session, actor, record)
         if decision not in DECISIONS:
             raise ValidationError("处理决定无效。", fields={"decision": "只能是认定或不予追责。"})
         reason = (reason or "").strip()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..models import Case, Unit
+from ..models import Case, SupervisionOrder, Unit
 from .actor import Actor
 from .audit import AuditBatch
 
@@ -51,6 +51,20 @@ def _set_responsible(ctx: ActionContext, unit_id: int | None, why: str, **extra)
     ctx.case.responsible_unit_id = unit_id
     ctx.audit.add("responsible_unit_changed", case_id=ctx.case.id, reason=why,
                   from_unit_id=before, to_unit_id=unit_id, **extra)
+    if unit_id is not None:
+        _retarget_open_orders(ctx, unit_id)
+
+
+def _retarget_open_orders(ctx: ActionContext, unit_id: int) -> None:
+    """An unanswered 督办单 follows the case to the unit now responsible for it: the unit that
+    handed the case over can no longer see it, so it must not be the one to answer."""
+    orders = ctx.session.execute(select(SupervisionOrder).where(
+        SupervisionOrder.case_id == ctx.case.id, SupervisionOrder.status.in_(("open", "replied")),
+        SupervisionOrder.target_unit_id != unit_id)).scalars().all()
+    for order in orders:
+        ctx.audit.add("supervision_order_retargeted", case_id=ctx.case.id, order_id=order.id,
+                      from_unit_id=order.target_unit_id, to_unit_id=unit_id)
+        order.target_unit_id = unit_id
 
 
 def assign_responsible_unit(ctx: ActionContext) -> None:

@@ -27,6 +27,7 @@ from .disclosure import (
     notice_text,
     parties_for,
     query_code_for,
+    text_for,
 )
 from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
 from .queries import CaseFilters, list_cases
@@ -78,6 +79,7 @@ class CaseFile:
     may_act: bool
     may_reveal: bool = False  # the disclosure policy lets this actor reveal petitioners
     query_code: str | None = None  # shown only to those who need to know
+    texts: dict[str, str] | None = None  # free-text fields as the disclosure policy shows them
     attachments: str = ""
     repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
 
@@ -191,7 +193,9 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
         may_act=can_act(actor, case),
         may_reveal=decide(actor, case, "reveal") == UNMASKED,
         query_code=query_code_for(actor, case),
-        attachments=str(case.data.get("attachments") or ""),
+        attachments=text_for(actor, case, str(case.data.get("attachments") or "")),
+        texts={name: text_for(actor, case, getattr(case, name))
+               for name in ("summary", "request", "facts_and_reasons")},
         repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
     )
 

@@ -23,7 +23,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..db import write_transaction
-from ..domain.identity import mask_address, mask_code, mask_id_number, mask_name, mask_phone
+from ..domain.identity import (
+    mask_address,
+    mask_code,
+    mask_free_text,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
 from ..errors import PermissionDenied, ValidationError
 from ..models import Case, Party
 from .actor import Actor, can_view, require_view
@@ -103,18 +110,33 @@ def query_code_for(actor: Actor, case: Case) -> str | None:
     return case.query_code if needs_to_know(actor, case) else None
 
 
-def notice_text(actor: Actor, case: Case, body: str) -> str:
-    """A notice as this actor may read it: as issued, or with every identifying value masked."""
-    if decide(actor, case, "notice") == UNMASKED:
-        return body
+def _identifying_values(case: Case) -> list[tuple[str, str]]:
     pairs = [(case.query_code, mask_code(case.query_code))]
     for p in case.parties:
         pairs += [(p.id_number, mask_id_number(p.id_number)), (p.phone, mask_phone(p.phone)),
                   (p.address, mask_address(p.address)), (p.name, mask_name(p.name))]
-    # Longest first, so that a name inside an address is not masked before the address.
-    for value, masked in sorted((x for x in pairs if x[0]), key=lambda x: -len(x[0])):
-        body = body.replace(value, masked)
-    return body
+    return pairs
+
+
+def notice_text(actor: Actor, case: Case, body: str) -> str:
+    """A notice as this actor may read it: as issued, or with every identifying value masked."""
+    if decide(actor, case, "notice") == UNMASKED:
+        return body
+    return mask_free_text(body, _identifying_values(case))
+
+
+def text_for(actor: Actor, case: Case, text: str | None) -> str:
+    """A free-text field of the case (summary, request, facts, attachments note) as this actor
+    may read it: petitioners often write their ID number or phone into the facts, so readers
+    without need to know get those masked as in the parties table."""
+    if needs_to_know(actor, case):
+        return text or ""
+    return mask_free_text(text, _identifying_values(case))
+
+
+def row_text_for(actor: Actor, row, text: str | None) -> str:
+    """The same for a list row (no parties loaded): ID- and phone-shaped runs masked."""
+    return (text or "") if needs_to_know(actor, row) else mask_free_text(text)
 
 
 def check_reason(reason: str | None) -> str:

@@ -27,8 +27,9 @@ from ..models import (
     Unit,
     User,
 )
-from .accountability import list_accountability
+from .accountability import list_accountability, may_decide_record
 from .actor import Actor, require_permission, require_view
+from .disclosure import row_text_for
 from .inbox import list_inbox
 from .queries import OPEN, scope_clause
 from .supervision import (
@@ -70,6 +71,7 @@ class RecordView:
     case_listed: bool
     unit: str
     person: str
+    may_decide: bool = True  # records on a city unit are the city's to decide
 
     @property
     def status_label(self) -> str:
@@ -109,7 +111,8 @@ def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
         case = cases[o.case_id]
         waiting = o.status == "open" and o.red_on is not None
         level = level_on(today, LevelDates(o.blue_on, o.yellow_on, o.red_on)) if waiting else None
-        out.append(OrderView(o, case.case_no, case.summary, bool(case.listed_supervision),
+        out.append(OrderView(o, case.case_no, row_text_for(actor, case, case.summary),
+                             bool(case.listed_supervision),
                              units.get(o.target_unit_id, "—"), users.get(o.issuer_user_id, "—"),
                              level, (o.due_date - today).days if o.status == "open" else None,
                              may_reply(actor, o), may_decide(actor, o, case),
@@ -180,7 +183,8 @@ def record_views(session: Session, actor: Actor, status: str | None) -> list[Rec
     units = _names(session, Unit, (r.unit_id for r in records))
     users = _names(session, User, (r.user_id for r in records))
     return [RecordView(r, cases[r.case_id].case_no, bool(cases[r.case_id].listed_supervision),
-                       units.get(r.unit_id, "—"), users.get(r.user_id, "未确定"))
+                       units.get(r.unit_id, "—"), users.get(r.user_id, "未确定"),
+                       may_decide_record(session, actor, r, cases[r.case_id]))
             for r in records]
 
 

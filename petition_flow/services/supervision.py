@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..clock import local_date
 from ..db import write_transaction
 from ..domain.levels import level_dates
-from ..domain.roles import role, roles_on_side
+from ..domain.roles import LEVEL_RANK, role, roles_on_side
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import Case, SupervisionOrder, Unit
 from .actor import Actor, can_view, require_permission, require_view
@@ -108,7 +108,6 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
 
 
 ORDER_NOT_FOUND = "未找到该督办单。"
-LEVEL_RANK = {"county": 1, "city": 2}
 
 
 # Who deals with an order, in one place: the target unit answers it; the supervisors of the

@@ -165,3 +165,51 @@ def test_an_order_of_another_county_is_not_found_like_a_missing_one(cases, world
     with pytest.raises(NotFoundError) as missing:
         close_supervision_order(session, outsider, at("2026-03-13"), 999_999, "越权")
     assert forbidden.value.message == missing.value.message
+
+
+def test_a_county_supervisor_cannot_decide_a_record_that_concerns_a_city_unit(
+    cases, world, session
+):
+    from test_supervision import overdue_record
+
+    from petition_flow.services.accountability import decide_accountability
+
+    record = overdue_record(cases, session)
+    record.unit_id = world.unit("baoji.xinlianban")  # e.g. a missed 复核 deadline of the city
+    session.commit()
+    with pytest.raises(PermissionDenied, match="只能由市级督办人员处理"):
+        decide_accountability(session, world.actor("county_supervisor"), at("2026-05-01"),
+                              record.id, "dismiss", "县级认为不予追责")
+    session.rollback()
+    decided = decide_accountability(session, world.actor("city_supervisor"), at("2026-05-01"),
+                                    record.id, "dismiss", "有书面材料证明系信访人要求暂缓。")
+    assert decided.status == "dismissed"
+
+
+def test_an_unanswered_order_follows_the_case_to_the_unit_it_is_handed_over_to(
+    cases, world, session
+):
+    case = cases.walk(["classify", "transfer", "accept"])
+    order = _order(session, world, case, "county_supervisor")
+    cases.fire(case, "hand_over", when=at("2026-03-12"))  # 人社局 → 住建局
+    session.expire_all()
+    assert order.target_unit_id == world.unit("meixian.housing")
+    with pytest.raises(NotFoundError):  # the unit that handed it over no longer answers it
+        reply_supervision_order(session, world.actor("handler"), at("2026-03-13"), order.id,
+                                "已移交住建局")
+    session.rollback()
+    housing = _unit_actor(world, "handler", "meixian.housing")
+    replied = reply_supervision_order(session, housing, at("2026-03-13"), order.id, "已办理。")
+    assert replied.status == "replied"
+
+
+def test_free_text_is_masked_for_readers_without_need_to_know(cases, world):
+    from petition_flow.services.disclosure import text_for
+
+    case = cases.walk(["classify", "transfer", "accept"])
+    facts = (f"本人{case.parties[0].name}，身份证{case.parties[0].id_number}，"
+             "电话13812345678，住眉县首善街道。")
+    city = text_for(world.actor("city_supervisor"), case, facts)
+    assert case.parties[0].id_number not in city and "13812345678" not in city
+    assert case.parties[0].name not in city and "138****5678" in city
+    assert text_for(world.actor("reception"), case, facts) == facts
