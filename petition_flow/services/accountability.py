@@ -21,6 +21,7 @@ from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import AccountabilityRecord, Case, Clock
 from .actor import Actor, require_role
 from .audit import AuditBatch
+from .confidentiality import hidden_clause, require_not_hidden
 from .inbox import Directory
 
 SUPERVISORS = ("county_supervisor", "city_supervisor")
@@ -55,6 +56,7 @@ def record_breach(session: Session, audit: AuditBatch, now: datetime, alert_id: 
 def _require_supervisor_of(session: Session, actor: Actor, case_id: int) -> Case:
     require_role(actor, *SUPERVISORS)
     case = session.get(Case, case_id)
+    require_not_hidden(actor, case)  # 第三十条第三款
     if actor.role == "county_supervisor" and case.region_id != actor.region_id:
         raise PermissionDenied("该信访事项不属于您所在的县（区），无权处理。")
     return case
@@ -89,7 +91,8 @@ def list_accountability(session: Session, actor: Actor, *, status: str | None = 
                         limit: int = 100) -> list[AccountabilityRecord]:
     """Records a supervisor may decide: their county's, or every county for the city."""
     require_role(actor, *SUPERVISORS)
-    stmt = select(AccountabilityRecord).join(Case, Case.id == AccountabilityRecord.case_id)
+    stmt = (select(AccountabilityRecord).join(Case, Case.id == AccountabilityRecord.case_id)
+            .where(~hidden_clause(actor)))  # 第三十条第三款
     if actor.role == "county_supervisor":
         stmt = stmt.where(Case.region_id == actor.region_id)
     if status:

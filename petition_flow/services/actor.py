@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from ..errors import PermissionDenied
 from ..models import Case, User
+from .confidentiality import hidden_from, require_not_hidden
+from .recusal import is_recused, require_not_recused
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ UNIT_ROLES = ("handler", "unit_leader")
 
 def can_view(actor: Actor, case: Case) -> bool:
     """County isolation and 首办责任制: the first-handler unit keeps seeing its cases."""
+    if hidden_from(actor, case):  # 第三十条第三款: never shown to the accused
+        return False
     if actor.role in ("city_supervisor", "system"):
         return True
     if actor.role in COUNTY_ROLES:
@@ -43,7 +47,7 @@ def can_view(actor: Actor, case: Case) -> bool:
 def can_act(actor: Actor, case: Case) -> bool:
     """Whoever may see the case may act on it, except that among units only the currently
     responsible one acts; the first handler keeps watching."""
-    if not can_view(actor, case):
+    if not can_view(actor, case) or is_recused(actor, case):  # 第二十八条第三款: 回避
         return False
     return actor.role not in UNIT_ROLES or actor.unit_id == case.responsible_unit_id
 
@@ -60,12 +64,14 @@ def can_see_parties(actor: Actor, case: Case) -> bool:
 
 
 def require_view(actor: Actor, case: Case) -> None:
+    require_not_hidden(actor, case)  # 404, as for a missing case
     if not can_view(actor, case):
         raise PermissionDenied("该信访事项不属于您所在的县（区）或单位，无权查看。")
 
 
 def require_act(actor: Actor, case: Case) -> None:
     require_view(actor, case)
+    require_not_recused(actor, case)
     if not can_act(actor, case):
         raise PermissionDenied("该信访事项已移交其他单位办理，您的单位只能查看，不能操作。")
 

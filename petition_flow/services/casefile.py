@@ -20,6 +20,7 @@ from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
 from .actor import Actor, can_act, require_role
 from .clocks import clock_level
+from .confidentiality import accused_units, require_not_hidden
 from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
 from .queries import CaseFilters, list_cases
 
@@ -157,6 +158,15 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return "确定首办单位", ""
         case "petitioner_details_revealed":
             return "查看信访人完整信息", d.get("reason") or ""
+        case "accused_recorded" | "accused_changed":
+            after = d.get("after") or {}
+            names = [x.get("name", "") for x in (after.get("units") or []) + (after.get("users")
+                                                                            or [])]
+            names += after.get("names") or []
+            text = "登记被检举控告对象" if entry.action == "accused_recorded" else "变更被检举控告对象"
+            return text, "、".join(names) or "（无）"
+        case "recusal_declared":
+            return "登记回避", f"{d.get('username', '')}：{d.get('reason', '')}"
         case _:
             return entry.action, ""
 
@@ -176,7 +186,9 @@ def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineI
 def _load(session: Session, actor: Actor, case_id: int) -> Case:
     """Admins open any case (petitioner details stay masked); others within their scope."""
     if actor.role == "admin":
-        return load_case(session, case_id)
+        case = load_case(session, case_id)
+        require_not_hidden(actor, case)  # 第三十条第三款: an administrator of an accused unit too
+        return case
     return get_case(session, actor, case_id)
 
 
@@ -189,7 +201,8 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
     notices = list(session.execute(select(Notice).where(Notice.case_id == case.id)
                                    .order_by(Notice.id)).scalars())
     units = session.execute(select(Unit).where(Unit.region_id == case.region_id,
-                                               Unit.active.is_(True))
+                                               Unit.active.is_(True),
+                                               Unit.id.notin_(accused_units(case.id)))
                             .order_by(Unit.id)).scalars().all()
     ids = {i for i in (case.responsible_unit_id, case.first_handler_unit_id,
                        case.registered_unit_id) if i}

@@ -16,6 +16,7 @@ from ..errors import ValidationError
 from ..models import Party
 from .actor import Actor, require_view
 from .audit import AuditBatch
+from .confidentiality import require_not_hidden
 from .petitions import load_case
 
 
@@ -25,6 +26,7 @@ def reveal_petitioners(session: Session, actor: Actor, now: datetime, case_id: i
     reason = (reason or "").strip()
     with write_transaction(session):
         case = load_case(session, case_id)
+        require_not_hidden(actor, case)  # 第三十条第三款
         if actor.role != "admin":
             require_view(actor, case)
         elif not reason:

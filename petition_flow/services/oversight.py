@@ -29,6 +29,7 @@ from ..models import (
 )
 from .accountability import SUPERVISORS, list_accountability
 from .actor import UNIT_ROLES, Actor, require_role, require_view
+from .confidentiality import require_not_hidden
 from .inbox import list_inbox
 from .queries import OPEN, scope_clause
 from .supervision import list_orders
@@ -130,6 +131,10 @@ def get_order(session: Session, actor: Actor, order_id: int, today: date) -> Ord
     if order is None:
         raise NotFoundError("未找到该督办单。")
     case = session.get(Case, order.case_id)
+    try:
+        require_not_hidden(actor, case)  # 第三十条第三款: as if there were no such order
+    except NotFoundError:
+        raise NotFoundError("未找到该督办单。") from None
     if actor.role in UNIT_ROLES:
         allowed = actor.unit_id == order.target_unit_id
     elif actor.role == "county_supervisor":

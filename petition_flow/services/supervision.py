@@ -25,6 +25,7 @@ from .accountability import SUPERVISORS
 from .actor import UNIT_ROLES, Actor, require_role, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
+from .confidentiality import hidden_clause
 from .inbox import Directory, post
 from .notify import NotifyConfig, Outbox
 from .petitions import engine_for, load_case
@@ -204,7 +205,8 @@ def _unlist_if_done(session: Session, case: Case, now: datetime) -> None:
 def list_orders(session: Session, actor: Actor, *, status: str | None = None,
                 limit: int = 100) -> list[SupervisionOrder]:
     """Orders an actor deals with: a unit's own, a county's, or all for the city."""
-    stmt = select(SupervisionOrder).join(Case, Case.id == SupervisionOrder.case_id)
+    stmt = (select(SupervisionOrder).join(Case, Case.id == SupervisionOrder.case_id)
+            .where(~hidden_clause(actor)))  # 第三十条第三款
     if actor.role in UNIT_ROLES:
         stmt = stmt.where(SupervisionOrder.target_unit_id == actor.unit_id)
     elif actor.role == "county_supervisor":
