@@ -91,7 +91,7 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
 
 
 def _accused_form(ex, version: int, formdata=None) -> AccusedForm:
-    form = AccusedForm(formdata=formdata)
+    form = AccusedForm(formdata=formdata, prefix="accused")
     form.units.choices = [(str(i), name) for i, name in ex.unit_choices]
     form.users.choices = [(str(i), name) for i, name in ex.user_choices]
     if formdata is None:
@@ -103,7 +103,7 @@ def _accused_form(ex, version: int, formdata=None) -> AccusedForm:
 
 
 def _recusal_form(ex, formdata=None) -> RecusalForm:
-    form = RecusalForm(formdata=formdata)
+    form = RecusalForm(formdata=formdata, prefix="recusal")
     mine = [] if ex.recused else [("", "本人")]
     form.member.choices = mine + [(str(i), name) for i, name in ex.member_choices]
     return form
@@ -113,7 +113,7 @@ def _exclusions_failed(case_id: int, exc: PetitionFlowError, make):
     """Show the case again with the refused form, its input and its Chinese reasons."""
     raise_http(exc)
     form = make(exclusions_view(db(), actor(), get_case(db(), actor(), case_id)))
-    loose = [m for m in apply_errors(form, exc) if m != exc.message]
+    loose = [m for m in apply_errors(form, exc, prefix=form._prefix) if m != exc.message]
     kind = "accused_form" if isinstance(form, AccusedForm) else "recusal_form"
     return render_case(case_id, errors=[exc.message, *loose], status=400, **{kind: form})
 
@@ -121,11 +121,12 @@ def _exclusions_failed(case_id: int, exc: PetitionFlowError, make):
 @bp.route("/cases/<int:case_id>/accused", methods=["POST"])
 def case_accused(case_id: int):
     """Record or change who a 检举控告 accuses (信访工作条例第三十条第三款)."""
-    version = request.form.get("version_id", "")
+    form = AccusedForm(prefix="accused")
+    version = form.version_id.data or ""
     try:
-        record_accused(db(), actor(), now(), case_id, unit_ids=request.form.getlist("units"),
-                       user_ids=request.form.getlist("users"),
-                       names=request.form.get("names", ""), reason=request.form.get("reason", ""),
+        record_accused(db(), actor(), now(), case_id, unit_ids=form.units.data or [],
+                       user_ids=form.users.data or [], names=form.names.data or "",
+                       reason=form.reason.data or "",
                        expected_version=int(version) if version.isdigit() else None)
     except ConcurrentChangeError as exc:
         return render_case(case_id, errors=[exc.message], status=409)
@@ -140,9 +141,10 @@ def case_accused(case_id: int):
 @bp.route("/cases/<int:case_id>/recusal", methods=["POST"])
 def case_recusal(case_id: int):
     """回避 (第二十八条第三款): declare one's own conflict, or a unit leader records a member's."""
-    member = request.form.get("member", "")
+    form = RecusalForm(prefix="recusal")
+    member = form.member.data or ""
     try:
-        row = declare_recusal(db(), actor(), now(), case_id, request.form.get("reason", ""),
+        row = declare_recusal(db(), actor(), now(), case_id, form.reason.data or "",
                               user_id=int(member) if member.isdigit() else None)
     except PetitionFlowError as exc:
         return _exclusions_failed(case_id, exc, lambda ex: _recusal_form(
