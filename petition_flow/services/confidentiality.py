@@ -58,10 +58,10 @@ def accusing(actor: Actor):
 
 # --- what follows from it -----------------------------------------------------------------
 
-def require_not_hidden(actor: Actor, case: Case) -> None:
-    """Answer exactly as for a case that does not exist."""
+def require_not_hidden(actor: Actor, case: Case, message: str = NOT_FOUND) -> None:
+    """Answer exactly as for a case (or, with its ``message``, an order…) that does not exist."""
     if hidden_from(actor, case):
-        raise NotFoundError(NOT_FOUND)
+        raise NotFoundError(message)
 
 
 def accused_units(case_id: int):

@@ -79,7 +79,7 @@ def record_accused(session: Session, actor: Actor, now: datetime, case_id: int, 
         if case.closed_at is not None:
             raise ValidationError("该信访事项已办结，不能再变更被检举控告对象。")
         units = _check_units(session, actor, case, unit_ids)
-        users = _check_users(session, actor, user_ids)
+        users = _check_users(session, actor, case, user_ids)
         free = _check_names(names)
         if len(reason) > REASON_MAX:
             raise ValidationError(f"理由不能超过{REASON_MAX}字。",
@@ -150,12 +150,13 @@ def _check_units(session: Session, actor: Actor, case: Case, unit_ids) -> list[U
     return units
 
 
-def _check_users(session: Session, actor: Actor, user_ids) -> list[User]:
+def _check_users(session: Session, actor: Actor, case: Case, user_ids) -> list[User]:
     users = []
     for user_id in _ids(user_ids, "users"):
         user = session.get(User, user_id)
-        if user is None or not user.active:
-            raise ValidationError("所选人员不存在或已停用。", fields={"users": "所选人员不存在或已停用。"})
+        if user is None or not user.active or user.unit.region_id != case.region_id:
+            message = "被检举控告人须为本县（区）单位在用的用户；其他人员请填写姓名。"
+            raise ValidationError(message, fields={"users": message})
         if user.id == actor.user_id:
             message = f"不能登记本人为被检举控告人；请依照{ART28}申请回避，由其他工作人员登记。"
             raise ValidationError(message, fields={"users": message})

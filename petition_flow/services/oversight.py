@@ -131,10 +131,7 @@ def get_order(session: Session, actor: Actor, order_id: int, today: date) -> Ord
     if order is None:
         raise NotFoundError("未找到该督办单。")
     case = session.get(Case, order.case_id)
-    try:
-        require_not_hidden(actor, case)  # 第三十条第三款: as if there were no such order
-    except NotFoundError:
-        raise NotFoundError("未找到该督办单。") from None
+    require_not_hidden(actor, case, "未找到该督办单。")  # 第三十条第三款: as if there were none
     if actor.role in UNIT_ROLES:
         allowed = actor.unit_id == order.target_unit_id
     elif actor.role == "county_supervisor":

@@ -25,7 +25,7 @@ from .accountability import SUPERVISORS
 from .actor import UNIT_ROLES, Actor, require_role, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
-from .confidentiality import hidden_clause
+from .confidentiality import hidden_clause, require_not_hidden
 from .inbox import Directory, post
 from .notify import NotifyConfig, Outbox
 from .petitions import engine_for, load_case
@@ -105,10 +105,13 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
     return order
 
 
+NO_ORDER = "未找到该督办单。"
+
+
 def _load_order(session: Session, order_id: int) -> SupervisionOrder:
     order = session.get(SupervisionOrder, order_id, with_for_update=True, populate_existing=True)
     if order is None:
-        raise NotFoundError("未找到该督办单。")
+        raise NotFoundError(NO_ORDER)
     return order
 
 
@@ -123,6 +126,7 @@ def reply_supervision_order(session: Session, actor: Actor, now: datetime, order
     """The target unit's handler or leader replies in writing (书面回复)."""
     with write_transaction(session):
         order = _load_order(session, order_id)
+        require_not_hidden(actor, session.get(Case, order.case_id), NO_ORDER)  # 第三十条第三款
         require_role(actor, *UNIT_ROLES)
         if actor.unit_id != order.target_unit_id:
             raise PermissionDenied("只有被督办单位可以回复督办单。")
@@ -149,6 +153,7 @@ def close_supervision_order(session: Session, actor: Actor, now: datetime, order
     with write_transaction(session):
         order = _load_order(session, order_id)
         case = session.get(Case, order.case_id)
+        require_not_hidden(actor, case, NO_ORDER)  # 第三十条第三款
         _require_issuer_side(actor, case)
         if order.status != "replied":
             raise ValidationError("被督办单位尚未书面回复，不能办结督办单。")
@@ -171,6 +176,7 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
     with write_transaction(session):
         order = _load_order(session, order_id)
         case = session.get(Case, order.case_id)
+        require_not_hidden(actor, case, NO_ORDER)  # 第三十条第三款
         _require_issuer_side(actor, case)
         if order.status != "replied":
             raise ValidationError("只有已回复的督办单可以退回。")
