@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..db import write_transaction
 from ..domain.spec import ROLE_LABELS
@@ -65,6 +67,15 @@ def record_accused(session: Session, actor: Actor, now: datetime, case_id: int, 
     """Set who a 检举控告 accuses (replacing the earlier list); audited with before and after.
     From the commit on, the accused units and users no longer see the case."""
     reason = (reason or "").strip()
+    try:
+        return _record_accused(session, actor, now, case_id, unit_ids, user_ids, names, reason,
+                               expected_version)
+    except (StaleDataError, IntegrityError):  # someone changed the case meanwhile
+        raise ConcurrentChangeError() from None
+
+
+def _record_accused(session, actor, now, case_id, unit_ids, user_ids, names, reason,
+                    expected_version) -> Case:
     with write_transaction(session):
         case = load_case(session, case_id, for_update=True)
         require_act(actor, case)
@@ -185,7 +196,13 @@ def declare_recusal(session: Session, actor: Actor, now: datetime, case_id: int,
     """回避: a handler or unit leader declares a conflict of interest in a case; a unit leader
     may also record one for a member of their unit. From then on that user cannot act on the
     case nor be tasked with it. Audited; there is no undoing it here."""
-    reason = (reason or "").strip()
+    try:
+        return _declare_recusal(session, actor, now, case_id, (reason or "").strip(), user_id)
+    except (StaleDataError, IntegrityError):  # declared at the same moment by someone else
+        raise ConcurrentChangeError() from None
+
+
+def _declare_recusal(session, actor, now, case_id, reason, user_id) -> Recusal:
     with write_transaction(session):
         case = load_case(session, case_id, for_update=True)
         require_view(actor, case)

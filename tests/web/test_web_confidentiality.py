@@ -274,3 +274,18 @@ def test_a_handler_cannot_record_the_accused_list(cases, world):
     with pytest.raises(PermissionDenied, match="研判分类"):
         record_accused(world.session, world.actor("handler"), days_after(case.updated_at, 1),
                        case.id, unit_ids=[world.unit("meixian.housing")])
+
+
+def test_an_accused_form_opened_before_another_change_is_refused_and_changes_nothing(
+        as_user, cases, session, world):
+    case = _classified(cases)
+    stale = case.version_id
+    case = _record(world, case, unit_ids=[world.unit("meixian.housing")])
+    session.commit()
+    response = as_user("reception.meixian").post(f"/cases/{case.id}/accused", {
+        "accused-units": [str(world.unit("meixian.hrss"))], "accused-reason": "更正",
+        "accused-version_id": str(stale)})
+    assert response.status_code == 409 and "已被他人修改" in text(response)
+    session.expire_all()
+    assert [a.unit_id for a in session.get(type(case), case.id).accused] == [
+        world.unit("meixian.housing")]

@@ -146,6 +146,8 @@ def case_recusal(case_id: int):
     try:
         row = declare_recusal(db(), actor(), now(), case_id, form.reason.data or "",
                               user_id=int(member) if member.isdigit() else None)
+    except ConcurrentChangeError as exc:
+        return render_case(case_id, errors=[exc.message], status=409)
     except PetitionFlowError as exc:
         return _exclusions_failed(case_id, exc, lambda ex: _recusal_form(
             ex, formdata=request.form))
