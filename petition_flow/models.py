@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -138,6 +139,12 @@ class Case(Base):
         back_populates="case", order_by="Party.id", cascade="all, delete-orphan"
     )
     clocks: Mapped[list[Clock]] = relationship(order_by="Clock.id", cascade="all")
+    # Art. 30 ¶3 and Art. 28 ¶3: who is kept out of the case (services/confidentiality.py,
+    # services/recusal.py); read only when a rule asks.
+    accused: Mapped[list[CaseAccused]] = relationship(
+        order_by="CaseAccused.id", cascade="all, delete-orphan")
+    recusals: Mapped[list[Recusal]] = relationship(
+        order_by="Recusal.id", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version_id}
     __table_args__ = (
@@ -262,6 +269,49 @@ class CalendarYear(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime]
     imported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- confidentiality (信访工作条例第三十条第三款) and recusal (第二十八条第三款) ---
+
+
+class CaseAccused(Base):
+    """Who a 检举控告 accuses: a unit, a user of the system, or a person named in free text.
+    Exactly one of ``unit_id``, ``user_id`` and ``name`` is set. Accused units and users never
+    see the case (services/confidentiality.py)."""
+
+    __tablename__ = "case_accused"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("(CASE WHEN unit_id IS NULL THEN 0 ELSE 1 END"
+                        " + CASE WHEN user_id IS NULL THEN 0 ELSE 1 END"
+                        " + CASE WHEN name IS NULL THEN 0 ELSE 1 END) = 1",
+                        name="ck_case_accused_one_target"),
+        # The scope clause asks "which cases accuse this unit / this user".
+        Index("ix_case_accused_unit", "unit_id", "case_id"),
+        Index("ix_case_accused_user", "user_id", "case_id"),
+    )
+
+
+class Recusal(Base):
+    """回避: a member of staff with a conflict of interest in a case, declared by themselves or
+    recorded by their unit leader; they may no longer act on it or be tasked with it."""
+
+    __tablename__ = "recusals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime]
+    declared_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_recusals_case_user"),)
 
 
 # --- scheduler ---
@@ -436,6 +486,6 @@ class ApiToken(Base):
 
 __all__ = [
     "AccountabilityRecord", "Alert", "ApiToken", "AuditEntry", "AuditHead", "Base",
-    "CalendarYear", "Case", "CaseNumber", "Clock", "Delivery", "InboxItem", "Notice", "Party",
-    "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
+    "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery", "InboxItem",
+    "Notice", "Party", "Recusal", "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
 ]

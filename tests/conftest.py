@@ -23,12 +23,14 @@ from petition_flow.models import (
     AuditHead,
     CalendarYear,
     Case,
+    CaseAccused,
     CaseNumber,
     Clock,
     Delivery,
     InboxItem,
     Notice,
     Party,
+    Recusal,
     SchedulerLease,
     SupervisionOrder,
     Unit,
@@ -45,8 +47,8 @@ COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
 CASE_TABLES = (ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
-               UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber,
-               CalendarYear)
+               UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party,
+               CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
 
 
 def _reset_postgres(engine) -> None:

@@ -15,6 +15,9 @@ AUDIT_ACTIONS = {
     "first_handler_recorded": "确定首办单位",
     "notice_issued": "出具文书",
     "petitioner_details_revealed": "查看信访人完整信息",
+    "accused_recorded": "登记被检举控告对象",
+    "accused_changed": "变更被检举控告对象",
+    "recusal_declared": "登记回避",
     # Deadlines
     "deadline_set": "开始计算期限",
     "deadline_stopped": "期限停止计算",

@@ -130,6 +130,8 @@ NOTIFY_ROLES = tuple(r for r in ACCOUNT_ROLES if ROLES_BY_ID[r].may("inbox"))
 # Roles that may hold a clock (复查/复核 decisions, ``held_by``): the supervisors.
 HOLDER_ROLES = tuple(r.id for r in ROLE_TABLE if r.may("supervise"))
 ROLE_LABELS = {r.id: r.label for r in ROLE_TABLE}
+# Roles whose scope is their unit (承办单位): they act only while their unit is responsible.
+UNIT_ROLES = tuple(r.id for r in ROLE_TABLE if r.scope == "unit")
 SYSTEM_ROLE = "system"
 SYSTEM_NAME = "system"
 

@@ -14,6 +14,7 @@ from ..errors import ValidationError
 from ..models import Case, SupervisionOrder, Unit
 from .actor import Actor
 from .audit import AuditBatch
+from .confidentiality import accused_units, require_not_accused_unit
 
 
 @dataclass
@@ -35,13 +36,15 @@ def unit_in_scope(session: Session, case: Case, unit_id: int, field: str = "unit
     if unit.region_id != case.region_id:
         message = "只能转送、交办给本县（区）的单位。"
         raise ValidationError(message, fields={field: message})
+    require_not_accused_unit(case, unit.id, field)  # 第三十条第三款
     return unit
 
 
 def units_in_scope(session: Session, case: Case) -> list[Unit]:
     """The units ``unit_in_scope`` accepts for this case, for a form's or the API's choices."""
     return list(session.execute(
-        select(Unit).where(Unit.active.is_(True), Unit.region_id == case.region_id)
+        select(Unit).where(Unit.active.is_(True), Unit.region_id == case.region_id,
+                           Unit.id.notin_(accused_units(case.id)))
         .order_by(Unit.code)
     ).scalars())
 

@@ -9,6 +9,8 @@ from ..domain.roles import SYSTEM_NAME, SYSTEM_ROLE, Role, role
 from ..errors import NotFoundError, PermissionDenied
 from ..models import Case, User
 from . import scope
+from .confidentiality import hidden_from
+from .recusal import is_recused, require_not_recused
 
 CASE_NOT_FOUND = "未找到该信访事项。"
 
@@ -39,14 +41,18 @@ SYSTEM = Actor(None, SYSTEM_NAME, SYSTEM_ROLE, None, None, "city")
 
 
 def can_view(actor: Actor, case: Case) -> bool:
-    """County isolation and 首办责任制, per the role's scope (services/scope.py)."""
-    return scope.matches(actor, case)
+    """County isolation and 首办责任制, per the role's scope (services/scope.py), and never a
+    检举控告 the actor or their unit is accused in (第三十条第三款)."""
+    return scope.matches(actor, case) and not hidden_from(actor, case)
 
 
 def can_act(actor: Actor, case: Case) -> bool:
     """Whoever handles cases and may see one may act on it, except that among units only the
-    currently responsible one acts; the first handler keeps watching."""
+    currently responsible one acts (the first handler keeps watching), and never a user who
+    has declared or been recorded a conflict of interest (回避, 第二十八条第三款)."""
     if not can_view(actor, case) or not (actor.may("cases") or actor.role == SYSTEM_ROLE):
+        return False
+    if is_recused(actor, case):
         return False
     return actor.role_def.scope != "unit" or actor.unit_id == case.responsible_unit_id
 
@@ -60,6 +66,7 @@ def require_view(actor: Actor, case: Case) -> None:
 
 def require_act(actor: Actor, case: Case) -> None:
     require_view(actor, case)
+    require_not_recused(actor, case)
     if not can_act(actor, case):
         raise PermissionDenied("该信访事项已移交其他单位办理，您的单位只能查看，不能操作。")
 

@@ -32,6 +32,7 @@ from .accountability import record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
 from .clocks import clock_level
+from .confidentiality import told_about
 from .dbutil import insert_ignore
 from .inbox import Directory, Recipient
 from .notify import NotifyConfig, Outbox
@@ -205,6 +206,7 @@ class _Sweep:
                reached: datetime, unit_id: int | None, *, version: int, subject: str,
                article: str, due: date, clock_rule: str | None, clock_id: int | None = None,
                order_id: int | None = None) -> RaisedAlert | None:
+        recipients = told_about(self.session, case.id, recipients)  # Arts. 28 ¶3, 30 ¶3
         names = [f"{r.role}:{r.username}" for r in recipients]
         alert_id = insert_ignore(self.session, Alert, dict(
             case_id=case.id, clock_id=clock_id, order_id=order_id, level=level,

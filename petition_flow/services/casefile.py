@@ -20,6 +20,7 @@ from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Party, Unit, User
 from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
+from .confidentiality import accused_units
 from .disclosure import (
     UNMASKED,
     PartyRecord,
@@ -141,6 +142,14 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return "确定首办单位", ""
         case "petitioner_details_revealed":
             return audit_label(entry.action), d.get("reason") or ""
+        case "accused_recorded" | "accused_changed":
+            after = d.get("after") or {}
+            names = [x.get("name", "") for x in (after.get("units") or []) + (after.get("users")
+                                                                            or [])]
+            names += after.get("names") or []
+            return audit_label(entry.action), "、".join(names) or "（无）"
+        case "recusal_declared":
+            return audit_label(entry.action), f"{d.get('username', '')}：{d.get('reason', '')}"
         case _:
             return audit_label(entry.action), ""
 
@@ -176,7 +185,8 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
     notices = list(session.execute(select(Notice).where(Notice.case_id == case.id)
                                    .order_by(Notice.id)).scalars())
     units = session.execute(select(Unit).where(Unit.region_id == case.region_id,
-                                               Unit.active.is_(True))
+                                               Unit.active.is_(True),
+                                               Unit.id.notin_(accused_units(case.id)))
                             .order_by(Unit.id)).scalars().all()
     ids = {i for i in (case.responsible_unit_id, case.first_handler_unit_id,
                        case.registered_unit_id) if i}

@@ -33,6 +33,7 @@ from ..domain.identity import (
 )
 from ..errors import PermissionDenied, ValidationError
 from ..models import Case, Party
+from . import scope
 from .actor import Actor, can_view, require_view
 from .audit import AuditBatch
 from .petitions import load_case
@@ -44,8 +45,11 @@ REASON_MAX = 200
 
 def needs_to_know(actor: Actor, case: Case) -> bool:
     """Whether the actor may see this case's petitioners in full (after an audited reveal)."""
-    if not can_view(actor, case):
-        return False
+    return can_view(actor, case) and _role_allows(actor, case)
+
+
+def _role_allows(actor: Actor, case) -> bool:
+    """The roles table's ``parties`` condition, for a case already known to be in view."""
     match actor.role_def.parties:
         case "scope":
             return True
@@ -136,7 +140,8 @@ def text_for(actor: Actor, case: Case, text: str | None) -> str:
 
 def row_text_for(actor: Actor, row, text: str | None) -> str:
     """The same for a list row (no parties loaded): ID- and phone-shaped runs masked."""
-    return (text or "") if needs_to_know(actor, row) else mask_free_text(text)
+    shown = scope.matches(actor, row) and _role_allows(actor, row)  # rows come from a scoped list
+    return (text or "") if shown else mask_free_text(text)
 
 
 def check_reason(reason: str | None) -> str:

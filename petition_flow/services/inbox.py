@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import write_transaction
@@ -25,6 +25,7 @@ from ..errors import NotFoundError
 from ..models import Alert, Case, Clock, InboxItem, Unit, User, UserContact
 from .actor import Actor
 from .audit import AuditBatch
+from .confidentiality import hidden_clause, told_about
 from .dbutil import insert_ignore
 from .notify import Outbox
 
@@ -112,7 +113,7 @@ def post(session: Session, outbox: Outbox, recipients: list[Recipient], *, key: 
          alert_id: int | None = None, level: str | None = None) -> int:
     """One inbox item per recipient (once per key) and an email each; returns how many."""
     posted = 0
-    for r in recipients:
+    for r in told_about(session, case_id, recipients):
         item_id = insert_ignore(session, InboxItem, dict(
             user_id=r.user_id, key=key, kind=kind, level=level, case_id=case_id,
             alert_id=alert_id, title=title[:200], body=body, created_at=now, read_at=None))
@@ -125,7 +126,8 @@ def post(session: Session, outbox: Outbox, recipients: list[Recipient], *, key: 
 
 def _mine(actor: Actor, *, unread_only: bool = False, kind: str | None = None) -> list:
     """The one scope rule of the inbox: a user only ever sees their own messages."""
-    where = [InboxItem.user_id == actor.user_id]
+    where = [InboxItem.user_id == actor.user_id,  # and never about a case accusing them:
+             or_(InboxItem.case_id.is_(None), ~hidden_clause(actor, InboxItem.case_id))]
     if unread_only:
         where.append(InboxItem.read_at.is_(None))
     if kind is not None:
@@ -235,6 +237,9 @@ def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> 
             raise NotFoundError("未找到该消息。")
         if item.user_id != actor.user_id:
             raise NotFoundError("未找到该消息。")  # someone else's message does not exist for you
+        if item.case_id is not None and session.execute(  # 第三十条第三款
+                select(Case.id).where(Case.id == item.case_id, hidden_clause(actor))).first():
+            raise NotFoundError("未找到该消息。")
         if item.read_at is None:
             item.read_at = now
             if item.alert_id is not None:

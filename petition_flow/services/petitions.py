@@ -26,6 +26,7 @@ from ..domain.spec import TriggerSpec
 from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied
 from ..models import Case, CaseNumber, Party, Region, Unit
 from ..paths import templates_dir, workflows_dir
+from . import scope
 from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
 from .actor import Actor, can_act, require_act, require_permission, require_view
 from .audit import AuditBatch
@@ -64,10 +65,11 @@ def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     row = session.execute(select(Case.id, Case.region_id, Case.responsible_unit_id,
                                  Case.first_handler_unit_id, Case.category)
                           .where(Case.id == case_id)).first()
-    if row is None:
+    if row is None or not scope.matches(actor, row):
         raise NotFoundError("未找到该信访事项。")
-    require_view(actor, row)
-    return load_case(session, case_id)
+    case = load_case(session, case_id)
+    require_view(actor, case)  # and the rules that need the whole case (第三十条: accused)
+    return case
 
 
 def case_view(session: Session, case: Case, today: date) -> CaseView:

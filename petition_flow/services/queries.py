@@ -20,14 +20,16 @@ from ..errors import PermissionDenied, ValidationError
 from ..models import Case, Clock, Region
 from . import scope
 from .actor import Actor
+from .confidentiality import hidden_clause
 
 DUE_SOON_DAYS = 3
 OPEN = Case.closed_at.is_(None)
 
 
 def scope_clause(actor: Actor):
-    """The cases the actor may see, as SQL: the SQL twin of ``actor.can_view``."""
-    return scope.clause(actor)
+    """The cases the actor may see, as SQL: the SQL twin of ``actor.can_view`` — the role's
+    scope, and never a 检举控告 accusing the actor or their unit (第三十条第三款)."""
+    return and_(scope.clause(actor), ~hidden_clause(actor))
 
 
 @dataclass
@@ -201,8 +203,9 @@ def county_figures(session: Session, actor: Actor, today: date) -> list[CountyFi
                for r in session.execute(regions.order_by(Region.division_code)).scalars()}
     step_of = {s: step for step, states in _states_of_step().items() for s in states}
     ids = list(figures)
+    shown = ~hidden_clause(actor)  # 第三十条第三款: an accused supervisor's counts omit the case
     for region_id, state, n in session.execute(
-        select(Case.region_id, Case.state, func.count()).where(OPEN, Case.region_id.in_(ids))
+        select(Case.region_id, Case.state, func.count()).where(OPEN, Case.region_id.in_(ids), shown)
         .group_by(Case.region_id, Case.state)
     ):
         f = figures[region_id]
@@ -215,27 +218,28 @@ def county_figures(session: Session, actor: Actor, today: date) -> list[CountyFi
         select(Case.region_id,
                func.count().filter(nd.c.next_due < today),
                func.count().filter(and_(nd.c.next_due >= today, nd.c.next_due <= soon)))
-        .join(nd, nd.c.case_id == Case.id).where(Case.region_id.in_(ids))
+        .join(nd, nd.c.case_id == Case.id).where(Case.region_id.in_(ids), shown)
         .group_by(Case.region_id)
     ):
         figures[region_id].overdue, figures[region_id].due_soon = overdue, due_soon
-    _completion(session, figures, ids)
+    _completion(session, figures, ids, shown)
     return list(figures.values())
 
 
-def _completion(session: Session, figures: dict[int, CountyFigures], ids: list[int]) -> None:
+def _completion(session: Session, figures: dict[int, CountyFigures], ids: list[int],
+                shown) -> None:
     # Counted by the database: a Python loop over every handled case grew with the history.
     for region_id, handled, on_time in session.execute(
         select(Case.region_id, func.count(), func.count().filter(_stopped_on_time(session)))
         .join(Clock, Clock.case_id == Case.id)
-        .where(Case.region_id.in_(ids), _handling_clock_done(), _past_handling())
+        .where(Case.region_id.in_(ids), _handling_clock_done(), _past_handling(), shown)
         .group_by(Case.region_id)
     ):
         figures[region_id].handled, figures[region_id].handled_on_time = handled, on_time
     for region_id, total, same in session.execute(
         select(Case.region_id, func.count(),
                func.count().filter(Case.responsible_unit_id == Case.first_handler_unit_id))
-        .where(Case.region_id.in_(ids), _first_handled())
+        .where(Case.region_id.in_(ids), _first_handled(), shown)
         .group_by(Case.region_id)
     ):
         figures[region_id].first_handled, figures[region_id].first_handler_completed = total, same

@@ -25,6 +25,7 @@ from ..models import Case, SupervisionOrder, Unit
 from .actor import Actor, can_view, require_permission, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
+from .confidentiality import hidden_from
 from .inbox import Directory, post
 from .notify import NotifyConfig, Outbox
 from .petitions import engine_for, load_case
@@ -107,12 +108,13 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
     return order
 
 
-ORDER_NOT_FOUND = "未找到该督办单。"
+ORDER_NOT_FOUND = NO_ORDER = "未找到该督办单。"
 
 
 # Who deals with an order, in one place: the target unit answers it; the supervisors of the
 # level that issued it (or above) decide it, within their scope; the city's 挂牌督办 is therefore
-# cleared only by the city (its last listed order is closed at the city's level).
+# cleared only by the city (its last listed order is closed at the city's level). An order on a
+# 检举控告 that accuses the actor does not exist for them (第三十条第三款).
 def may_answer_order(actor: Actor, order: SupervisionOrder) -> bool:
     return "answer" in actor.role_def.order_sides and actor.unit_id == order.target_unit_id
 
@@ -124,6 +126,8 @@ def may_decide_order(actor: Actor, order: SupervisionOrder, case: Case) -> bool:
 
 
 def may_see_order(actor: Actor, order: SupervisionOrder, case: Case) -> bool:
+    if hidden_from(actor, case):
+        return False
     if "answer" in actor.role_def.order_sides:
         return may_answer_order(actor, order)
     return "decide" in actor.role_def.order_sides and can_view(actor, case)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...domain.spec import InputSpec, TriggerSpec
 from ..common import options
@@ -43,3 +51,30 @@ def trigger_form(trigger: TriggerSpec, unit_choices: list[tuple[int, str]], *,
 
 class RevealForm(FlaskForm):
     reason = StringField("事由")
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (readable, and works without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):  # the service judges the choices, in Chinese
+        pass
+
+
+class AccusedForm(FlaskForm):
+    """被检举控告对象 (信访工作条例第三十条第三款): units and users of the system, free names."""
+
+    version_id = HiddenField()
+    units = CheckboxesField("被检举控告单位", coerce=str)
+    users = CheckboxesField("被检举控告人（本系统用户）", coerce=str)
+    names = TextAreaField("其他被检举控告人姓名", render_kw={"rows": 2})
+    reason = StringField("变更理由")
+
+
+class RecusalForm(FlaskForm):
+    """回避 (第二十八条第三款): for oneself, or (a unit leader) for a member of the unit."""
+
+    member = SelectField("回避人员", choices=[], validate_choice=False)
+    reason = TextAreaField("回避理由", render_kw={"rows": 2})

@@ -12,12 +12,13 @@ from ...services.casefile import (
 )
 from ...services.digest import warning_figures
 from ...services.disclosure import reveal_petitioners
+from ...services.exclusions import declare_recusal, exclusions_view, record_accused
 from ...services.oversight import orders_of_case
-from ...services.petitions import engine_for, fire_transition
+from ...services.petitions import engine_for, fire_transition, get_case
 from ...services.queries import CaseFilters, list_cases
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
 from . import bp
-from .forms import RevealForm, trigger_form
+from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
 
 
 def filters_from_args() -> CaseFilters:
@@ -72,18 +73,87 @@ def _forms(file, failed):
 
 
 def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200,
-                reveal_form=None, reveal_url=None):
+                reveal_form=None, reveal_url=None, accused_form=None, recusal_form=None):
     try:
         file = case_file(db(), actor(), case_id, now(), reveal=reveal)
     except PetitionFlowError as exc:
         raise_http(exc)
         raise
     forms, loose = _forms(file, failed)
+    ex = exclusions_view(db(), actor(), file.case)
     return render_template(
         "handling/case.html", file=file, forms=forms, errors=[*errors, *loose],
         orders=orders_of_case(db(), actor(), file.case, today()),
         reveal_form=reveal_form or RevealForm(),
-        reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id)), status
+        reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id),
+        ex=ex, accused_form=accused_form or _accused_form(ex, file.case.version_id),
+        recusal_form=recusal_form or _recusal_form(ex)), status
+
+
+def _accused_form(ex, version: int, formdata=None) -> AccusedForm:
+    form = AccusedForm(formdata=formdata, prefix="accused")
+    form.units.choices = [(str(i), name) for i, name in ex.unit_choices]
+    form.users.choices = [(str(i), name) for i, name in ex.user_choices]
+    if formdata is None:
+        form.version_id.data = str(version)
+        form.units.data = [str(i) for i in ex.selected_units]
+        form.users.data = [str(i) for i in ex.selected_users]
+        form.names.data = "、".join(ex.names)
+    return form
+
+
+def _recusal_form(ex, formdata=None) -> RecusalForm:
+    form = RecusalForm(formdata=formdata, prefix="recusal")
+    mine = [] if ex.recused else [("", "本人")]
+    form.member.choices = mine + [(str(i), name) for i, name in ex.member_choices]
+    return form
+
+
+def _exclusions_failed(case_id: int, exc: PetitionFlowError, make):
+    """Show the case again with the refused form, its input and its Chinese reasons."""
+    raise_http(exc)
+    form = make(exclusions_view(db(), actor(), get_case(db(), actor(), case_id)))
+    loose = [m for m in apply_errors(form, exc, prefix=form._prefix) if m != exc.message]
+    kind = "accused_form" if isinstance(form, AccusedForm) else "recusal_form"
+    return render_case(case_id, errors=[exc.message, *loose], status=400, **{kind: form})
+
+
+@bp.route("/cases/<int:case_id>/accused", methods=["POST"])
+def case_accused(case_id: int):
+    """Record or change who a 检举控告 accuses (信访工作条例第三十条第三款)."""
+    form = AccusedForm(prefix="accused")
+    version = form.version_id.data or ""
+    try:
+        record_accused(db(), actor(), now(), case_id, unit_ids=form.units.data or [],
+                       user_ids=form.users.data or [], names=form.names.data or "",
+                       reason=form.reason.data or "",
+                       expected_version=int(version) if version.isdigit() else None)
+    except ConcurrentChangeError as exc:
+        return render_case(case_id, errors=[exc.message], status=409)
+    except PetitionFlowError as exc:
+        return _exclusions_failed(case_id, exc, lambda ex: _accused_form(
+            ex, 0, formdata=request.form))
+    flash("已登记被检举控告对象：该事项对被检举控告的单位和人员不可见，也不能转送、交办给被检举控告单位。",
+          "success")
+    return redirect(url_for("handling.case_detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/recusal", methods=["POST"])
+def case_recusal(case_id: int):
+    """回避 (第二十八条第三款): declare one's own conflict, or a unit leader records a member's."""
+    form = RecusalForm(prefix="recusal")
+    member = form.member.data or ""
+    try:
+        row = declare_recusal(db(), actor(), now(), case_id, form.reason.data or "",
+                              user_id=int(member) if member.isdigit() else None)
+    except ConcurrentChangeError as exc:
+        return render_case(case_id, errors=[exc.message], status=409)
+    except PetitionFlowError as exc:
+        return _exclusions_failed(case_id, exc, lambda ex: _recusal_form(
+            ex, formdata=request.form))
+    own = row.user_id == actor().user_id
+    flash("已登记回避：您不再办理该信访事项。" if own else "已为本单位工作人员登记回避。", "success")
+    return redirect(url_for("handling.case_detail", case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>")
