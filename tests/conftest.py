@@ -26,9 +26,12 @@ from petition_flow.models import (
     CaseNumber,
     Clock,
     Delivery,
+    Evaluation,
     InboxItem,
     Notice,
     Party,
+    PetitionerRequest,
+    PublicThrottle,
     SchedulerLease,
     SupervisionOrder,
     Unit,
@@ -44,7 +47,8 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
+CASE_TABLES = (PublicThrottle, Evaluation, PetitionerRequest,
+               ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber,
                CalendarYear)
 

@@ -140,6 +140,18 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return "确定首办单位", ""
         case "petitioner_details_revealed":
             return "查看信访人完整信息", d.get("reason") or ""
+        case "public_query_opened":
+            return "信访人凭查询码查询办理进度", ""
+        case "query_code_reissued":
+            return "重新生成查询码", "原查询码作废"
+        case "online_petition_received":
+            return "收到网上信访", ""
+        case "petitioner_evaluated":
+            return "信访人网上评价", ""
+        case "followup_task_opened":
+            return "不满意，发出回访任务", ""
+        case "petitioner_request_received":
+            return "收到网上请求", d.get("kind") or ""
         case _:
             return entry.action, ""
 

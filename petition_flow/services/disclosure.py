@@ -12,7 +12,11 @@ Given (actor, case, purpose) the policy answers *unmasked*, *masked* or *refused
   ``parties`` column (domain/roles.py) — the county's reception and supervisors, and the
   handlers of the unit now responsible; everyone else is refused;
 - a notice is shown as issued (the petitioner's name, the query code) to those same people,
-  and masked to everyone else who may view the case.
+  and masked to everyone else who may view the case;
+- the petitioner's channel (purpose ``petitioner``: the public query page, its notices and
+  messages, 信访工作条例第二十一条) is open only to the roles table's public role, whose
+  query code was matched before; it gets notices with every identifying value masked
+  (``petitioner_notice_text``), because whoever holds the code need not be the petitioner.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from .audit import AuditBatch
 from .petitions import load_case
 
 UNMASKED, MASKED, REFUSED = "unmasked", "masked", "refused"
-PURPOSES = ("read", "reveal", "notice", "export")
+PURPOSES = ("read", "reveal", "notice", "export", "petitioner")
 REASON_MAX = 200
 
 
@@ -52,6 +56,8 @@ def decide(actor: Actor, case: Case, purpose: str) -> str:
     """unmasked, masked or refused: what ``actor`` gets of the petitioners for ``purpose``."""
     if purpose not in PURPOSES:
         raise ValueError(purpose)
+    if purpose == "petitioner":
+        return MASKED if actor.role_def.public else REFUSED
     if not can_view(actor, case):
         return REFUSED
     full = needs_to_know(actor, case)
@@ -107,9 +113,23 @@ def notice_text(actor: Actor, case: Case, body: str) -> str:
     """A notice as this actor may read it: as issued, or with every identifying value masked."""
     if decide(actor, case, "notice") == UNMASKED:
         return body
-    pairs = [(case.query_code, mask_code(case.query_code))]
+    return _mask_values(case, body, [(case.query_code, mask_code(case.query_code))])
+
+
+def petitioner_notice_text(actor: Actor, case: Case, body: str) -> str:
+    """A notice on the petitioner's channel: names and addresses masked, ID numbers and
+    phones left out (the page never shows an ID number, masked or not)."""
+    if decide(actor, case, "petitioner") != MASKED:
+        raise PermissionDenied("未找到该信访事项。")
+    return _mask_values(case, body, [], hidden="（略）")
+
+
+def _mask_values(case: Case, body: str, pairs: list[tuple[str, str]],
+                 hidden: str | None = None) -> str:
+    """Every identifying value masked; ``hidden`` replaces ID numbers and phones outright."""
     for p in case.parties:
-        pairs += [(p.id_number, mask_id_number(p.id_number)), (p.phone, mask_phone(p.phone)),
+        pairs += [(p.id_number, hidden or mask_id_number(p.id_number)),
+                  (p.phone, hidden or mask_phone(p.phone)),
                   (p.address, mask_address(p.address)), (p.name, mask_name(p.name))]
     # Longest first, so that a name inside an address is not masked before the address.
     for value, masked in sorted((x for x in pairs if x[0]), key=lambda x: -len(x[0])):
