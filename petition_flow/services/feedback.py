@@ -13,8 +13,10 @@ and a 复查/复核 request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from ..db import write_transaction
 from ..domain.roles import NOTIFY_ROLES, ROLE_TABLE
 from ..errors import TransitionNotAllowed, ValidationError
 from ..models import AuditEntry, Case, Evaluation, PetitionerRequest
+from . import sms
 from .audit import AuditBatch
 from .inbox import Directory, post
 from .notify import NotifyConfig, Outbox
@@ -108,7 +111,8 @@ def _followup_body(unit_rating: str, bureau_rating: str, comment: str) -> str:
 
 
 def request_review(session: Session, now: datetime, case: Case, trigger: str, reasons: str,
-                   *, address: str = "", config: NotifyConfig | None = None) -> PetitionerRequest:
+                   *, address: str = "", config: NotifyConfig | None = None,
+                   settings: Mapping[str, Any] | None = None) -> PetitionerRequest:
     """Receive a 复查/复核 request online, for staff to record with its received date."""
     reasons = (reasons or "").strip()
     if not reasons:
@@ -140,6 +144,7 @@ def request_review(session: Session, now: datetime, case: Case, trigger: str, re
         audit.add("petitioner_request_received", case_id=case.id, request_id=row.id,
                   kind=trigger, received_at=now, recipients=told)
         audit.flush(session)
+        sms.queue(session, case, now, settings)
     return row
 
 

@@ -10,6 +10,7 @@ source address (services/throttle.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from ..db import write_transaction
 from ..domain.roles import ROLE_TABLE
 from ..errors import ConcurrentChangeError, ValidationError
 from ..models import Case, Region, Unit
+from . import sms
 from .actor import Actor
 from .audit import AuditBatch
 from .petitions import create_case
@@ -55,7 +57,8 @@ def _reception_view(region: Region, unit: Unit) -> Actor:
 
 
 def submit_online(session: Session, throttle: Throttle, now: datetime, form: dict[str, Any],
-                  *, county: str, consent: bool, address: str) -> Case:
+                  *, county: str, consent: bool, address: str,
+                  settings: Mapping[str, Any] | None = None) -> Case:
     """Register an online petition; raises ValidationError with every field's message."""
     keys = [("submit-address", address)]
     command = {**form, "channel": CHANNEL, "received_at": now, "major_urgent": False,
@@ -87,6 +90,7 @@ def submit_online(session: Session, throttle: Throttle, now: datetime, form: dic
             audit.add("online_petition_received", case_id=case.id, address=address,
                       repeat_candidates=len(matches))
             audit.flush(session)
+            sms.queue(session, case, now, settings)  # in the same commit: nothing half done
     except IntegrityError:
         raise ConcurrentChangeError("提交时发生冲突，请重试。") from None
     return case

@@ -105,13 +105,15 @@ def open_case(session: Session, throttle: Throttle, now: datetime, case_no: str,
               address: str) -> Case:
     """Match a case number and query code; throttled and audited, one answer for all misses."""
     case_no, code = normalise(case_no, code)
-    keys = [("query-address", address), ("query-case", case_no)]
+    keys = [("query-address", address)]
+    if CASE_NO.match(case_no):  # a malformed number is no case's: only the address counts
+        keys.append(("query-case", case_no))
     with write_transaction(session):
         wait = throttle.wait(session, keys, now)
         if wait:
             raise Throttled(wait)
         case = None
-        if CASE_NO.match(case_no):
+        if len(keys) > 1:
             case = session.execute(select(Case).where(Case.case_no == case_no)).scalar_one_or_none()
         audit = AuditBatch(petitioner_actor(case, address), now)
         if not _matches(case, code):

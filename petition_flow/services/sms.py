@@ -69,16 +69,23 @@ def message(file: PetitionerFile) -> str:
             "详情请凭信访件编号和查询码在信访事项查询页面查看。")
 
 
-def notify_petitioner(session: Session, case: Case, now: datetime,
-                      settings: Mapping[str, Any] | None = None, *,
-                      window_days: int = 30) -> int:
-    """Queue one SMS to the case's first petitioner with a phone; returns rows queued."""
+def queue(session: Session, case: Case, now: datetime,
+          settings: Mapping[str, Any] | None = None, *, window_days: int = 30) -> int:
+    """Add one SMS to the case's first petitioner with a phone to the caller's transaction;
+    returns the rows added (0 when SMS is off or there is no phone)."""
     sms = gateway(settings)
     phone = next((p.phone for p in case.parties if p.phone), None)
     if phone is None or isinstance(sms, DisabledGateway):
         return 0
     rows = sms.deliveries(phone, message(petitioner_file(session, case, now, window_days)),
                           now)
-    with write_transaction(session):
-        session.add_all(rows)
+    session.add_all(rows)
     return len(rows)
+
+
+def notify_petitioner(session: Session, case: Case, now: datetime,
+                      settings: Mapping[str, Any] | None = None, *,
+                      window_days: int = 30) -> int:
+    """Queue the SMS in a transaction of its own (for a change made elsewhere)."""
+    with write_transaction(session):
+        return queue(session, case, now, settings, window_days=window_days)

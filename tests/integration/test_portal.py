@@ -278,3 +278,18 @@ def test_sms_is_off_by_default_and_says_no_more_than_the_query_page(session, cas
     assert case.query_code not in row.body and case.parties[0].name not in row.body
     assert case.summary not in row.body
     assert session.execute(select(PetitionerRequest)).first() is None
+
+
+def test_an_online_petition_queues_its_sms_in_the_same_commit(session, cases, throttle):
+    from petition_flow.models import Delivery
+
+    settings = {"PETITION_FLOW_SMS_WEBHOOK_URL": "http://127.0.0.1:9/sms",
+                "PETITION_FLOW_SMS_SIGN": "眉县信访局"}
+    case = online.submit_online(session, throttle, at("2026-03-02"), _online_form(cases),
+                                county="meixian", consent=True, address="10.1.1.5",
+                                settings=settings)
+    row = session.execute(select(Delivery)).scalar_one()
+    assert row.payload == {"phone": case.parties[0].phone, "sign": "眉县信访局",
+                           "content": row.body}
+    assert case.case_no in row.body and "已登记" in row.body
+    assert case.query_code not in row.body

@@ -10,7 +10,6 @@ from werkzeug.exceptions import NotFound
 
 from ...errors import NotFoundError, PetitionFlowError
 from ...services import feedback, online, portal
-from ...services.sms import notify_petitioner
 from ...services.throttle import public_throttle
 from ..common import apply_errors, db, now, today
 from . import bp
@@ -119,11 +118,10 @@ def query_request(trigger: str):
     form = RequestForm()
     try:
         row = feedback.request_review(db(), now(), case, trigger, form.reasons.data,
-                                      address=_address())
+                                      address=_address(), settings=current_app.config)
     except PetitionFlowError as exc:
         return _render_case(case, request_form=form, status=400,
                             errors=[exc.message, *apply_errors(form, exc)])
-    notify_petitioner(db(), case, now(), current_app.config)
     return render_template("public/request_receipt.html", row=row,
                            label=feedback.request_label(case, trigger),
                            file=portal.petitioner_file(db(), case, now(), _window_days()))
@@ -180,13 +178,13 @@ def submit_create():
     try:
         case = online.submit_online(db(), public_throttle(), now(), form.command(),
                                     county=form.county.data or "",
-                                    consent=bool(form.consent.data), address=_address())
+                                    consent=bool(form.consent.data), address=_address(),
+                                    settings=current_app.config)
     except portal.Throttled as exc:
         return _render_submit(form, [exc.message], status=429)
     except PetitionFlowError as exc:
         exc.fields = {k.removeprefix("petitioners-0-"): v for k, v in exc.fields.items()}
         return _render_submit(form, [exc.message, *apply_errors(form, exc)], status=400)
-    notify_petitioner(db(), case, now(), current_app.config)
     file = portal.petitioner_file(db(), case, now(), _window_days())
     receipt = [n for n in file.notices if n.kind in online.RECEIPT_NOTICES]
     return render_template("public/submitted.html", case=case, file=file, receipt=receipt)
