@@ -13,7 +13,7 @@ Given (actor, case, purpose) the policy answers *unmasked*, *masked* or *refused
   handlers of the unit now responsible; everyone else is refused;
 - a notice is shown as issued (the petitioner's name, the query code) to those same people,
   and masked to everyone else who may view the case;
-- the petitioner's channel (purpose ``petitioner``: the public query page, its notices and
+- the petitioner's channel (purpose ``public``: the public query page, its notices and
   messages, 信访工作条例第二十一条) is open only to the roles table's public role, whose
   query code was matched before; it gets notices with every identifying value masked
   (``petitioner_notice_text``), because whoever holds the code need not be the petitioner.
@@ -35,7 +35,7 @@ from .audit import AuditBatch
 from .petitions import load_case
 
 UNMASKED, MASKED, REFUSED = "unmasked", "masked", "refused"
-PURPOSES = ("read", "reveal", "notice", "export", "petitioner")
+PURPOSES = ("read", "reveal", "notice", "export", "public")
 REASON_MAX = 200
 
 
@@ -56,7 +56,7 @@ def decide(actor: Actor, case: Case, purpose: str) -> str:
     """unmasked, masked or refused: what ``actor`` gets of the petitioners for ``purpose``."""
     if purpose not in PURPOSES:
         raise ValueError(purpose)
-    if purpose == "petitioner":
+    if purpose == "public":
         return MASKED if actor.role_def.public else REFUSED
     if not can_view(actor, case):
         return REFUSED
@@ -119,7 +119,7 @@ def notice_text(actor: Actor, case: Case, body: str) -> str:
 def petitioner_notice_text(actor: Actor, case: Case, body: str) -> str:
     """A notice on the petitioner's channel: names and addresses masked, ID numbers and
     phones left out (the page never shows an ID number, masked or not)."""
-    if decide(actor, case, "petitioner") != MASKED:
+    if decide(actor, case, "public") != MASKED:
         raise PermissionDenied("未找到该信访事项。")
     return _mask_values(case, body, [], hidden="（略）")
 

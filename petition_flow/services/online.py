@@ -53,7 +53,7 @@ def _bureau(session: Session, region: Region) -> Unit:
 def _reception_view(region: Region, unit: Unit) -> Actor:
     """Repeats are looked for as the county's registering staff would see them."""
     role = next(r.id for r in ROLE_TABLE if r.may("register") and r.scope == "county")
-    return Actor(None, "system", role, unit.id, region.id, region.kind)
+    return Actor(None, "repeat-check", role, unit.id, region.id, region.kind)
 
 
 def submit_online(session: Session, throttle: Throttle, now: datetime, form: dict[str, Any],

@@ -15,7 +15,7 @@ from ..common import apply_errors, db, now, today
 from . import bp
 from .forms import EvaluationForm, LeaveForm, QueryForm, RequestForm, SubmitForm
 
-SESSION_KEY = "petitioner"
+SESSION_KEY = "public_case"
 MIN_FILL_SECONDS = 2  # a person needs longer than this to fill the online form
 MAX_FILL_SECONDS = 24 * 3600
 REFUSED = "提交未成功，请稍后重新提交。"
