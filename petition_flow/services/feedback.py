@@ -162,8 +162,27 @@ class RequestView:
     recorded: bool  # staff have fired the trigger since it was received
 
 
-def staff_feedback(session: Session, case: Case) -> tuple[Evaluation | None, list[RequestView]]:
-    """The petitioner's evaluation and online requests of a case the caller may view."""
+@dataclass(frozen=True)
+class StaffFeedback:
+    evaluation: Evaluation | None  # the petitioner's own, online
+    requests: list[RequestView]
+    recorded_rating: str | None  # an evaluation staff recorded with the workflow's trigger
+    recorded_comment: str
+
+
+def _recorded(case: Case) -> tuple[str | None, str]:
+    """The evaluation staff entered (trigger ``evaluate`` of the workflow), as its label."""
+    trigger = engine_for(case).spec.triggers.get("evaluate")
+    stored = case.data.get("evaluate") or {}
+    if trigger is None or not stored.get("rating"):
+        return None, ""
+    rating = next((i.choice_label(stored["rating"]) for i in trigger.inputs
+                   if i.name == "rating"), stored["rating"])
+    return rating, str(stored.get("comment") or "")
+
+
+def staff_feedback(session: Session, case: Case) -> StaffFeedback:
+    """Every evaluation and online request of a case the caller may view."""
     evaluation = session.execute(select(Evaluation).where(Evaluation.case_id == case.id)
                                  ).scalar_one_or_none()
     spec = engine_for(case).spec
@@ -176,4 +195,4 @@ def staff_feedback(session: Session, case: Case) -> tuple[Evaluation | None, lis
                        for at, d in fired)
         trigger = spec.triggers.get(row.kind)
         out.append(RequestView(row, trigger.label if trigger else row.kind, recorded))
-    return evaluation, out
+    return StaffFeedback(evaluation, out, *_recorded(case))

@@ -139,8 +139,7 @@ def test_evaluation_within_its_window_opens_a_follow_up_task_and_keeps_the_state
     items = session.execute(select(InboxItem).where(InboxItem.case_id == case.id)).scalars()
     assert {(i.user_id, i.kind) for i in items} == {(supervisor.user_id, "followup")}
     assert _actions(session, "petitioner_evaluated")[0].details["unit_rating"] == "dissatisfied"
-    evaluation, _ = feedback.staff_feedback(session, case)
-    assert evaluation.id == row.id
+    assert feedback.staff_feedback(session, case).evaluation.id == row.id
     with pytest.raises(TransitionNotAllowed):  # once only
         feedback.evaluate(session, when, case, {"unit_rating": "satisfied",
                                                 "bureau_rating": "satisfied"}, window_days=30)
@@ -187,11 +186,11 @@ def test_an_online_review_request_arrives_with_its_received_date_for_staff(sessi
         feedback.request_review(session, when, case, "request_review", "再次提交")
     with pytest.raises(TransitionNotAllowed):
         feedback.request_review(session, when, case, "decide_review", "不是申请")
-    _, requests = feedback.staff_feedback(session, case)
+    requests = feedback.staff_feedback(session, case).requests
     assert [(r.label, r.recorded) for r in requests] == [("申请复查", False)]
     cases.fire(case, "request_review", {"reason": "信访人网上请求复查"},
                when=when + timedelta(days=1))
-    _, requests = feedback.staff_feedback(session, case)
+    requests = feedback.staff_feedback(session, case).requests
     assert [r.recorded for r in requests] == [True]
 
 

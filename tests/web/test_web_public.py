@@ -269,3 +269,12 @@ def test_a_submission_with_bad_input_keeps_every_field_and_names_the_problems(ap
     assert "请填写事项摘要" in page and "权利义务告知书" in page and "身份证" in page
     assert 'value="赵六"' in page and 'aria-invalid="true"' in page
     assert session.execute(select(Case.id)).first() is None
+
+
+def test_an_evaluation_staff_recorded_shows_on_the_closed_case_page(app, cases, as_user, wall):
+    case = cases.walk([*DELIVERED, "evaluate", "close"])
+    stored = case.data["evaluate"]
+    labels = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+    page = text(as_user("county_supervisor.meixian").get(f"/cases/{case.id}"))
+    assert "已办结" in page
+    assert f"登记的满意度评价</strong>：{labels[stored['rating']]}" in page
