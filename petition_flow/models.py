@@ -484,8 +484,49 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+# --- public pages (信访人查询、网上信访、评价、复查复核申请) ---
+
+
+class PublicThrottle(Base):
+    """Failed attempts on the public pages per key (a source address, a case number, a
+    submitting address), shared by every process through the database."""
+
+    __tablename__ = "public_throttles"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+
+
+class Evaluation(Base):
+    """满意度评价 by the petitioner: the handling unit and the petition bureau, one each."""
+
+    __tablename__ = "evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    unit_rating: Mapped[str] = mapped_column(String(24))
+    bureau_rating: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))  # web
+    created_at: Mapped[datetime]
+
+
+class PetitionerRequest(Base):
+    """A 复查/复核 request received online, for staff to record (with its received date)."""
+
+    __tablename__ = "petitioner_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # the workflow trigger it asks staff to fire
+    reasons: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # pending | recorded
+    recorded_at: Mapped[datetime | None]
+
+
 __all__ = [
     "AccountabilityRecord", "Alert", "ApiToken", "AuditEntry", "AuditHead", "Base",
-    "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery", "InboxItem",
-    "Notice", "Party", "Recusal", "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
+    "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery", "Evaluation",
+    "InboxItem", "Notice", "Party", "PetitionerRequest", "PublicThrottle", "Recusal", "Region",
+    "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
 ]

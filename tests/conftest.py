@@ -27,9 +27,12 @@ from petition_flow.models import (
     CaseNumber,
     Clock,
     Delivery,
+    Evaluation,
     InboxItem,
     Notice,
     Party,
+    PetitionerRequest,
+    PublicThrottle,
     Recusal,
     SchedulerLease,
     SupervisionOrder,
@@ -46,7 +49,8 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
+CASE_TABLES = (PublicThrottle, Evaluation, PetitionerRequest,
+               ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party,
                CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
 

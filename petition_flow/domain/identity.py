@@ -73,15 +73,17 @@ _ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
 
 
-def mask_free_text(text: str | None, values: list[tuple[str, str]] = ()) -> str:
+def mask_free_text(text: str | None, values: list[tuple[str, str]] = (),
+                   hidden: str | None = None) -> str:
     """Free text as a reader without need to know sees it: every ID-number-shaped and
-    phone-shaped run masked, and each (value, masked) pair given replaced, longest first."""
+    phone-shaped run masked (or replaced by ``hidden``), and each (value, masked) pair given
+    replaced, longest first."""
     if not text:
         return text or ""
     for value, masked in sorted((v for v in values if v[0]), key=lambda v: -len(v[0])):
         text = text.replace(value, masked)
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _ID_IN_TEXT.sub(lambda m: hidden or mask_id_number(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: hidden or mask_phone(m.group(0)), text)
 
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)

@@ -18,6 +18,14 @@ AUDIT_ACTIONS = {
     "accused_recorded": "登记被检举控告对象",
     "accused_changed": "变更被检举控告对象",
     "recusal_declared": "登记回避",
+    # The petitioner's own pages
+    "public_query_opened": "信访人凭查询码查询办理进度",
+    "public_query_failed": "查询码核对失败",
+    "query_code_reissued": "重新生成查询码",
+    "online_petition_received": "收到网上信访",
+    "petitioner_evaluated": "信访人网上评价",
+    "followup_task_opened": "不满意，发出回访任务",
+    "petitioner_request_received": "收到网上请求",
     # Deadlines
     "deadline_set": "开始计算期限",
     "deadline_stopped": "期限停止计算",

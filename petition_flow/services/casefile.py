@@ -150,6 +150,10 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return audit_label(entry.action), "、".join(names) or "（无）"
         case "recusal_declared":
             return audit_label(entry.action), f"{d.get('username', '')}：{d.get('reason', '')}"
+        case "query_code_reissued":
+            return audit_label(entry.action), "原查询码作废"
+        case "petitioner_request_received":
+            return audit_label(entry.action), d.get("kind") or ""
         case _:
             return audit_label(entry.action), ""
 

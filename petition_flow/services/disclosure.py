@@ -12,7 +12,11 @@ Given (actor, case, purpose) the policy answers *unmasked*, *masked* or *refused
   ``parties`` column (domain/roles.py) — the county's reception and supervisors, and the
   handlers of the unit now responsible; everyone else is refused;
 - a notice is shown as issued (the petitioner's name, the query code) to those same people,
-  and masked to everyone else who may view the case.
+  and masked to everyone else who may view the case;
+- the petitioner's channel (purpose ``public``: the public query page, its notices and
+  messages, 信访工作条例第二十一条) is open only to the roles table's public role, whose
+  query code was matched before; it gets notices with every identifying value masked
+  (``petitioner_notice_text``), because whoever holds the code need not be the petitioner.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from .audit import AuditBatch
 from .petitions import load_case
 
 UNMASKED, MASKED, REFUSED = "unmasked", "masked", "refused"
-PURPOSES = ("read", "reveal", "notice", "export")
+PURPOSES = ("read", "reveal", "notice", "export", "public")
 REASON_MAX = 200
 
 
@@ -63,6 +67,8 @@ def decide(actor: Actor, case: Case, purpose: str) -> str:
     """unmasked, masked or refused: what ``actor`` gets of the petitioners for ``purpose``."""
     if purpose not in PURPOSES:
         raise ValueError(purpose)
+    if purpose == "public":
+        return MASKED if actor.role_def.public else REFUSED
     if not can_view(actor, case):
         return REFUSED
     full = needs_to_know(actor, case)
@@ -114,10 +120,14 @@ def query_code_for(actor: Actor, case: Case) -> str | None:
     return case.query_code if needs_to_know(actor, case) else None
 
 
-def _identifying_values(case: Case) -> list[tuple[str, str]]:
-    pairs = [(case.query_code, mask_code(case.query_code))]
+def _identifying_values(case: Case, hidden: str | None = None,
+                        code: bool = True) -> list[tuple[str, str]]:
+    """Each identifying value of the case with its masked form; ``hidden`` replaces ID
+    numbers and phones outright (the petitioner's channel shows none, masked or not)."""
+    pairs = [(case.query_code, mask_code(case.query_code))] if code else []
     for p in case.parties:
-        pairs += [(p.id_number, mask_id_number(p.id_number)), (p.phone, mask_phone(p.phone)),
+        pairs += [(p.id_number, hidden or mask_id_number(p.id_number)),
+                  (p.phone, hidden or mask_phone(p.phone)),
                   (p.address, mask_address(p.address)), (p.name, mask_name(p.name))]
     return pairs
 
@@ -127,6 +137,15 @@ def notice_text(actor: Actor, case: Case, body: str) -> str:
     if decide(actor, case, "notice") == UNMASKED:
         return body
     return mask_free_text(body, _identifying_values(case))
+
+
+def petitioner_notice_text(actor: Actor, case: Case, body: str) -> str:
+    """A notice on the petitioner's channel: names and addresses masked, ID numbers and
+    phones left out (the page never shows an ID number, masked or not)."""
+    if decide(actor, case, "public") != MASKED:
+        raise PermissionDenied("未找到该信访事项。")
+    return mask_free_text(body, _identifying_values(case, hidden="（略）", code=False),
+                          hidden="（略）")
 
 
 def text_for(actor: Actor, case: Case, text: str | None) -> str:

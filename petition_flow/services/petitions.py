@@ -147,6 +147,12 @@ def register_petition(session: Session, actor: Actor, now: datetime,
     return Registered(case, matches)
 
 
+def create_case(session: Session, actor: Actor, now: datetime,
+                clean: RegistrationForm) -> Case:
+    """The one registration write (reception, API and the online channel alike)."""
+    return _create_case(session, actor, now, clean)
+
+
 def _create_case(session: Session, actor: Actor, now: datetime,
                  clean: RegistrationForm) -> Case:
     engine = all_engines()[DEFAULT_WORKFLOW]

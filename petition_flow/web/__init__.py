@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from .inbox import bp as inbox_bp
     from .inbox import install as install_inbox
     from .orders import bp as orders_bp
+    from .public import bp as public_bp
     from .reception import bp as reception_bp
     from .supervision import bp as supervision_bp
 
@@ -28,7 +29,7 @@ def register_web(app: Flask) -> None:
     app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     install_login(app)
     for bp in (auth_bp, reception_bp, handling_bp, approval_bp, supervision_bp, orders_bp,
-               inbox_bp, admin_bp):
+               inbox_bp, admin_bp, public_bp):
         app.register_blueprint(bp)
     install_inbox(app)
     errors.install(app)

@@ -13,6 +13,7 @@ from ...services.casefile import (
 from ...services.digest import warning_figures
 from ...services.disclosure import reveal_petitioners
 from ...services.exclusions import declare_recusal, exclusions_view, record_accused
+from ...services.feedback import RATINGS, staff_feedback
 from ...services.oversight import orders_of_case
 from ...services.petitions import engine_for, fire_transition, get_case
 from ...services.queries import CaseFilters, list_cases
@@ -84,6 +85,7 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
     return render_template(
         "handling/case.html", file=file, forms=forms, errors=[*errors, *loose],
         orders=orders_of_case(db(), actor(), file.case, today()),
+        feedback=staff_feedback(db(), file.case), ratings=RATINGS,
         reveal_form=reveal_form or RevealForm(),
         reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id),
         ex=ex, accused_form=accused_form or _accused_form(ex, file.case.version_id),

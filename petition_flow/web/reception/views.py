@@ -6,6 +6,7 @@ from ...clock import CHINA_TZ
 from ...errors import PetitionFlowError, RepeatDecisionRequired
 from ...services.casefile import case_file, default_spec
 from ...services.petitions import register_petition
+from ...services.portal import reissue_query_code
 from ..common import actor, apply_errors, db, now, raise_http
 from . import bp
 from .forms import MAX_PETITIONERS, PetitionForm
@@ -58,3 +59,16 @@ def receipt(case_id: int):
     if not notices:
         abort(404)
     return render_template("reception/receipt.html", file=file, notices=notices)
+
+
+@bp.route("/cases/<int:case_id>/query-code", methods=["POST"])
+def query_code_reissue(case_id: int):
+    """重新生成查询码 (audited); the old code stops working at once."""
+    try:
+        code = reissue_query_code(db(), actor(), now(), case_id)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        flash(exc.message, "error")
+    else:
+        flash(f"已重新生成查询码：{code}。原查询码已作废，请告知信访人新的查询码。", "success")
+    return redirect(url_for("handling.case_detail", case_id=case_id))
