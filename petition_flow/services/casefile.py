@@ -324,7 +324,10 @@ class CalendarEffect:
 
 
 def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | None:
-    """The deadlines the latest calendar import moved, read back from its audit entries."""
+    """The deadlines the latest calendar import moved, read back from its audit entries.
+
+    A deadline recomputed to the same day (e.g. 暂定 dropped) is not an effect and is not listed.
+    """
     require_role(actor, "admin")
     last = session.execute(select(AuditEntry).where(AuditEntry.action == "calendar_imported")
                            .order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
@@ -340,5 +343,6 @@ def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | Non
     changes = [DeadlineChange(e.case_id, case_no, labels.get(e.details.get("clock"), "期限"),
                               str(e.details.get("old_due_date")), str(e.details.get("due_date")),
                               bool(e.details.get("provisional")))
-               for e, case_no in rows if e.details.get("reason") == "calendar_imported"]
+               for e, case_no in rows if e.details.get("reason") == "calendar_imported"
+               and e.details.get("old_due_date") != e.details.get("due_date")]
     return CalendarEffect(int(last.details.get("year", 0)), last.at, changes)

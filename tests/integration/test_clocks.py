@@ -19,7 +19,7 @@ BASE = ["classify", "transfer", "accept"]
 CAL_2027 = """year: 2027
 source: 测试用2027年节假日安排
 holidays: [2027-01-01, 2027-02-05, 2027-02-06, 2027-02-07, 2027-02-08, 2027-02-09,
-           2027-02-10, 2027-02-11]
+           2027-02-10, 2027-02-11, 2027-04-05, 2027-06-09, 2027-09-15, 2027-10-01]
 workdays: [2027-02-13]
 """
 
@@ -125,7 +125,9 @@ def test_a_deadline_in_a_year_without_an_official_calendar_is_provisional_until_
     case = cases.fire(case, "accept", county="jintai", when=at("2026-12-10"))
     handling = clock(case, "handling")
     assert handling.provisional and "暂定" in handling.explanation
-    assert handling.due_date == date(2027, 2, 8)  # 12-10 + 60 = 2027-02-08, a Monday
+    # 12-10 + 60 = 2027-02-08, a Monday but 正月初三, fixed by the 放假办法: rolls to the 9th.
+    assert handling.due_date == date(2027, 2, 9)
+    assert "适逢春节，顺延至2027年2月9日" in handling.explanation
     override, changed = import_calendar(session, SYSTEM, at("2026-12-11"), CAL_2027, "2027.yaml")
     assert override.year == 2027 and changed >= 1
     session.expire_all()
@@ -135,7 +137,7 @@ def test_a_deadline_in_a_year_without_an_official_calendar_is_provisional_until_
     assert "顺延" in handling.explanation
     recomputed = session.execute(select(AuditEntry).where(
         AuditEntry.action == "deadline_recomputed", AuditEntry.case_id == case.id)).scalars()
-    assert [e.details["old_due_date"] for e in recomputed] == ["2027-02-08"]
+    assert [e.details["old_due_date"] for e in recomputed] == ["2027-02-09"]
 
 
 def test_importing_a_calendar_needs_an_administrator(world, session):
