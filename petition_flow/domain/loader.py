@@ -35,6 +35,7 @@ from .spec import (
     TriggerSpec,
     WorkflowSpec,
 )
+from .statutory import LIMITS, OWNED_KEYS
 
 # Who may hold a clock instead of the responsible unit (复查 by the county, 复核 by the city).
 HOLDER_ROLES = ("county_supervisor", "city_supervisor")
@@ -226,25 +227,37 @@ def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
 
 
 def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
-    allowed = {"label", "days", "unit", "statutory_days", "article", "runs_while", "paused_in",
-               "max_extension_days", "duty", "held_by"}
+    """Clocks reference a code-owned statutory limit (domain/statutory.py) and never restate it."""
+    allowed = {"label", "statutory", "days", "runs_while", "paused_in", "held_by"}
     out = {}
     for cid, body in items.items():
         where = f"clocks.{cid}"
         if not isinstance(body, dict):
             errors.add(where, "应为映射。")
             continue
-        _unknown_keys(body, allowed, where + ".", errors)
-        days, statutory = body.get("days"), body.get("statutory_days")
-        if not _is_int(days) or days < 1:
+        for key in OWNED_KEYS:
+            if key in body:
+                errors.add(f"{where}.{key}", "条款、天数上限、单位、延长上限和是否为机关职责由代码中的"
+                           "法定期限表规定，工作流文件只能用 statutory 引用，不得重新定义。")
+        _unknown_keys(body, allowed | set(OWNED_KEYS), where + ".", errors)
+        limit = LIMITS.get(body.get("statutory")) if isinstance(body.get("statutory"), str) \
+            else None
+        if limit is None:
+            errors.add(where + ".statutory",
+                       f"须引用法定期限表中的一项（{'、'.join(LIMITS)}），实际为“{body.get('statutory')}”。")
+            continue
+        days = body.get("days", limit.days)
+        if limit.days is None:
+            if "days" in body:
+                errors.add(where + ".days", f"{limit.describe()}，工作流文件不得规定天数。")
+            days = 0  # the due date comes from the assigning bureau's input
+        elif not _is_int(days) or days < 1:
             errors.add(where + ".days", "应为正整数。")
-            days = 1
-        if statutory is not None and (not _is_int(statutory) or days > statutory):
-            errors.add(where + ".days", f"{days}日宽于法定期限{statutory}日。")
-        if body.get("unit") not in ("calendar", "workday"):
-            errors.add(where + ".unit", "应为 calendar（自然日）或 workday（工作日）。")
-        if not body.get("article"):
-            errors.add(where + ".article", "每个期限都须注明依据（条款）。")
+            days = limit.days
+        elif days > limit.days:
+            errors.add(where + ".days", f"{days}日宽于法定期限：{limit.describe()}。")
+        elif not limit.duty and days != limit.days:
+            errors.add(where + ".days", f"这是信访人的申请期限，不得改变：{limit.describe()}。")
         runs = set(body.get("runs_while") or [])
         paused = set(body.get("paused_in") or [])
         for key, names in (("runs_while", runs), ("paused_in", paused)):
@@ -254,16 +267,18 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".runs_while", "须列出计时所在的状态。")
         if not paused <= runs:
             errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
+        if paused and not limit.excludes_hearing:
+            errors.add(where + ".paused_in",
+                       f"{limit.article}未规定任何时间不计入期限，不得暂停计时。")
         held_by = body.get("held_by")
         if held_by is not None and held_by not in HOLDER_ROLES:
             errors.add(where + ".held_by", "只能是 county_supervisor 或 city_supervisor。")
         out[cid] = ClockRule(
-            id=cid, label=str(body.get("label") or cid), days=days,
-            unit=str(body.get("unit")), article=str(body.get("article") or ""),
-            statutory_days=statutory, runs_while=frozenset(runs), paused_in=frozenset(paused),
-            max_extension_days=int(body.get("max_extension_days") or 0),
-            duty=bool(body.get("duty", True)),
-            held_by=held_by if held_by in HOLDER_ROLES else None,
+            id=cid, label=str(body.get("label") or cid), days=days if _is_int(days) else 1,
+            unit=limit.unit, article=limit.article, statutory_days=limit.days,
+            runs_while=frozenset(runs), paused_in=frozenset(paused),
+            max_extension_days=limit.max_extension_days, duty=limit.duty,
+            held_by=held_by if held_by in HOLDER_ROLES else None, statutory=limit.key,
         )
     return out
 
@@ -285,12 +300,16 @@ def _local_limits(items: dict, clocks, errors: _Errors) -> dict[str, dict[str, L
             if not isinstance(body, dict):
                 errors.add(where, "应写作 {days: 天数, basis: 地方规定}。")
                 continue
+            _unknown_keys(body, {"days", "basis"}, where + ".", errors)
             days = body.get("days")
             rule = clocks[cid]
             if not rule.duty:
                 errors.add(where, "这是信访人的申请期限，地方规定不得缩短。")
                 continue
-            ceiling = rule.statutory_days if rule.statutory_days is not None else rule.days
+            if rule.statutory_days is None:
+                errors.add(where, "该期限由交办机关逐案确定，地方规定不适用。")
+                continue
+            ceiling = min(rule.statutory_days, rule.days)
             if not _is_int(days) or days < 1:
                 errors.add(where + ".days", "应为正整数。")
             elif days > ceiling:

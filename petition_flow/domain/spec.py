@@ -50,6 +50,7 @@ class ClockRule:
     # The role whose organ must act, when it is not the responsible unit: 复查 is decided a
     # level up (county supervisors here), 复核 by the city. Warnings and accountability go there.
     held_by: str | None = None
+    statutory: str = ""  # the key of the code-owned limit (domain/statutory.py) it enforces
 
 
 @dataclass(frozen=True)

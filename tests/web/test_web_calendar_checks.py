@@ -8,10 +8,10 @@ from datetime import date
 
 from helpers import at
 from sqlalchemy import select
+from web.conftest import text
 
 from petition_flow.models import AuditEntry, CalendarYear
 from petition_flow.services.clocks import open_clock
-from web.conftest import text
 
 FIXED_2027 = "2027-01-01, 2027-02-05, 2027-02-08, 2027-04-05, 2027-06-09, 2027-09-15"
 
