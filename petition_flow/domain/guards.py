@@ -99,6 +99,15 @@ def _classified_for_letters_and_visits(view: CaseView, _arg: str | None) -> bool
     return view.category == "appeal" and view.route == 6
 
 
+def _opens_review(view: CaseView, _arg: str | None) -> bool:
+    # Arts. 35-36 open 复查/复核 only on a 信访处理意见: an Art. 31(6) matter handled in the
+    # petition procedure and answered by a handling opinion (ordinary or 简易办理). Replies to
+    # suggestions (Art. 29), accusations (Art. 30), routes 1-5 and mediation agreements do not.
+    if view.category != "appeal" or view.route != 6:
+        return False
+    return "reply" in view.data or "reply_simple" in view.data
+
+
 def _followed_up_if_dissatisfied(view: CaseView, _arg: str | None) -> bool:
     rating = (view.data.get("evaluate") or {}).get("rating")
     return rating != "dissatisfied" or bool(view.data.get("follow_up"))
@@ -154,6 +163,15 @@ CONDITIONS: dict[str, Guard] = {
     "repeat_of_final_case": Guard(
         lambda v, a: v.repeat_of_final,
         lambda v, a: "该事项未关联已经复核终结的原信访事项（第三十六条第三款）。",
+    ),
+    "opens_review": Guard(
+        _opens_review,
+        lambda v, a: "复查、复核仅适用于对第三十一条第六项事项出具的信访处理意见（第三十五条、第三十六条）；"
+        "本事项的答复不适用复查。",
+    ),
+    "not_opens_review": Guard(
+        lambda v, a: not _opens_review(v, a),
+        lambda v, a: "本事项已出具信访处理意见，送达后应计算申请复查期限。",
     ),
     "followed_up_if_dissatisfied": Guard(
         _followed_up_if_dissatisfied,
