@@ -23,6 +23,7 @@ class ClockView:
     due_date: date
     extension_days: int
     max_extension_days: int
+    trigger_date: date | None = None  # the day the period is counted from
 
 
 @dataclass
@@ -37,6 +38,8 @@ class CaseView:
     simple: bool = False
     repeat_of_state: str | None = None
     repeat_of_final: bool = False
+    received_on: date | None = None  # the petition's receipt
+    state_entered_on: date | None = None  # the day the case entered ``state``
     data: dict[str, Any] = field(default_factory=dict)
     clocks: dict[str, ClockView] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -69,6 +72,25 @@ def _within_message(view: CaseView, arg: str | None) -> str:
     if clock is None or clock.status == "stopped":
         return f"{_clock_label(view, arg)}未在计算中。"
     return f"已超过{clock.label}（截止日期{clock.due_date.isoformat()}）。"
+
+
+def _received_on(view: CaseView) -> date:
+    # The day the request reached the organ (收到请求之日), which staff may record later.
+    day = view.inputs.get("received_on")
+    return day if isinstance(day, date) else view.today
+
+
+def _received_within(view: CaseView, arg: str | None) -> bool:
+    clock = view.clocks.get(arg or "")
+    return clock is not None and clock.status != "stopped" and _received_on(view) <= clock.due_date
+
+
+def _received_within_message(view: CaseView, arg: str | None) -> str:
+    clock = view.clocks.get(arg or "")
+    if clock is None or clock.status == "stopped":
+        return f"{_clock_label(view, arg)}未在计算中。"
+    return (f"请求于{_received_on(view).isoformat()}收到，已超过{clock.label}"
+            f"（截止日期{clock.due_date.isoformat()}）。")
 
 
 def _expired(view: CaseView, arg: str | None) -> bool:
@@ -140,6 +162,7 @@ CONDITIONS: dict[str, Guard] = {
         lambda v, a: "该事项尚未分类，或应通过法定程序处理，不能转送交办。",
     ),
     "within": Guard(_within, _within_message, arg="clock"),
+    "received_within": Guard(_received_within, _received_within_message, arg="clock"),
     "expired": Guard(_expired, _expired_message, arg="clock"),
     "not_extended": Guard(
         lambda v, a: a in v.clocks and v.clocks[a].extension_days == 0,

@@ -137,6 +137,12 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
     reg_notices = _notice_refs(reg.get("notices") or [], "on_register.notices", notices, errors)
     levels = _warning_levels(doc.get("warning_levels") or {}, errors)
     accountability = _accountability(doc.get("accountability") or {}, clocks, errors)
+    for name, trig in triggers.items():
+        for spec_input in trig.inputs:
+            ref = spec_input.not_before or ""
+            if ref.startswith("clock:") and ref.partition(":")[2] not in clocks:
+                errors.add(f"triggers.{name}.inputs.{spec_input.name}.not_before",
+                           f"未知期限“{ref.partition(':')[2]}”。")
     used = {t.trigger for t in transitions}
     for name in triggers:
         if name not in used:
@@ -336,7 +342,7 @@ def _notices(items: dict, templates_dir: Path | None, errors: _Errors) -> dict[s
 
 def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
     allowed = {"label", "type", "required", "choices", "min", "max", "required_if",
-               "not_after_today"}
+               "not_after_today", "not_before"}
     out = []
     for name, body in (items or {}).items():
         w = f"{where}.{name}"
@@ -356,6 +362,7 @@ def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
             min=body.get("min"), max=body.get("max"),
             required_if=tuple((str(k), str(v)) for k, v in (body.get("required_if") or {}).items()),
             not_after_today=bool(body.get("not_after_today", False)),
+            not_before=_not_before(body.get("not_before"), kind, w, errors),
         ))
     names = {i.name for i in out}
     for spec in out:
@@ -363,6 +370,17 @@ def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
             if other not in names:
                 errors.add(f"{where}.{spec.name}.required_if", f"未知输入“{other}”。")
     return tuple(out)
+
+
+def _not_before(value, kind, where: str, errors: _Errors) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if kind != "date":
+        errors.add(where + ".not_before", "只有日期输入可以规定不早于哪一天。")
+    elif text not in ("state_entered", "received") and not text.startswith("clock:"):
+        errors.add(where + ".not_before", "应为 state_entered、received 或 clock:期限。")
+    return text
 
 
 def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:

@@ -80,6 +80,11 @@ class InputSpec:
     max: int | None = None
     required_if: tuple[tuple[str, str], ...] = ()
     not_after_today: bool = False
+    # A received-on date may not precede the step it answers: "state_entered" (the day the case
+    # entered its current state, e.g. the reply for a delivery), "received" (the petition's
+    # receipt) or "clock:<id>" (the day that clock was counted from). The petition's receipt
+    # is always a lower bound too.
+    not_before: str | None = None
 
     def choice_label(self, value) -> str | None:
         return dict(self.choices).get(str(value))

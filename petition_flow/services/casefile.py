@@ -139,7 +139,7 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return "登记信访事项", f"信访件编号 {d.get('case_no', '')}"
         case "transition":
             return d.get("label", d.get("trigger", "")), \
-                f"{label(entry.from_state)} → {label(entry.to_state)}"
+                f"{label(entry.from_state)} → {label(entry.to_state)}" + _received_dates(spec, entry)
         case "deadline_set":
             return f"开始计算{d.get('label', '')}", f"截止日期 {d.get('due_date', '')}"
         case "deadline_stopped":
@@ -159,6 +159,29 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return "查看信访人完整信息", d.get("reason") or ""
         case _:
             return entry.action, ""
+
+
+def _received_dates(spec: WorkflowSpec, entry: AuditEntry) -> str:
+    """'；收到复查请求日期 2027年3月28日，登记于2027年4月2日': the received-on inputs of a step
+    beside the day it was recorded, since the law counts from receipt (domain.md §8)."""
+    details = entry.details or {}
+    trigger = spec.triggers.get(details.get("trigger", ""))
+    inputs = details.get("inputs") or {}
+    if trigger is None:
+        return ""
+    parts = []
+    for spec_input in trigger.inputs:
+        value = inputs.get(spec_input.name)
+        if spec_input.type == "date" and spec_input.not_before and value:
+            day = date.fromisoformat(str(value))
+            parts.append(f"{spec_input.label}{_cn(day)}")
+    if not parts:
+        return ""
+    return f"；{'，'.join(parts)}，登记于{_cn(local_date(entry.at))}"
+
+
+def _cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,7 @@ from ..domain.guards import CATEGORIES, CaseView, ClockView
 from ..domain.registry import DEFAULT_WORKFLOW, engines
 from ..domain.spec import TriggerSpec
 from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied
-from ..models import Case, CaseNumber, Party, Region, Unit
+from ..models import AuditEntry, Case, CaseNumber, Party, Region, Unit
 from ..paths import templates_dir, workflows_dir
 from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
 from .actor import Actor, can_act, require_act, require_role, require_view
@@ -71,7 +71,8 @@ def case_view(session: Session, case: Case, today: date) -> CaseView:
         clock = latest_clock(case, rule_id)
         if clock is not None:
             clocks[rule_id] = ClockView(clock.label, clock.status, clock.due_date,
-                                        clock.extension_days, rule.max_extension_days)
+                                        clock.extension_days, rule.max_extension_days,
+                                        clock.trigger_date)
     repeat_state, repeat_final = None, False
     if case.repeat_of_id is not None:
         original = session.get(Case, case.repeat_of_id)
@@ -80,7 +81,20 @@ def case_view(session: Session, case: Case, today: date) -> CaseView:
     return CaseView(state=case.state, today=today, category=case.category, route=case.route,
                     litigation_related=case.litigation_related, simple=case.simple,
                     repeat_of_state=repeat_state, repeat_of_final=repeat_final,
-                    data=case.data, clocks=clocks)
+                    data=case.data, clocks=clocks, received_on=local_date(case.received_at),
+                    state_entered_on=_state_entered_on(session, case))
+
+
+def _state_entered_on(session: Session, case: Case) -> date:
+    """The day the case entered its current state (a self-transition does not count)."""
+    rows = session.execute(
+        select(AuditEntry.at).where(AuditEntry.case_id == case.id,
+                                    AuditEntry.action.in_(("transition", "case_registered")),
+                                    AuditEntry.to_state == case.state,
+                                    or_(AuditEntry.from_state.is_(None),
+                                        AuditEntry.from_state != case.state))
+        .order_by(AuditEntry.seq.desc()).limit(1)).scalars().all()
+    return local_date(rows[0]) if rows else local_date(case.received_at)
 
 
 def available_triggers(session: Session, actor: Actor, case: Case,
