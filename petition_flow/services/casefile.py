@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..clock import local_date
 from ..domain.engine import mermaid
 from ..domain.identity import mask_id_number, mask_phone
-from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
+from ..domain.spec import LOCAL_SUFFIX, ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
 from .actor import Actor, can_act, require_role
 from .clocks import clock_level
@@ -143,7 +143,7 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
         case "deadline_set":
             return f"开始计算{d.get('label', '')}", f"截止日期 {d.get('due_date', '')}"
         case "deadline_stopped":
-            rule = spec.clocks.get(d.get("clock", ""))
+            rule = spec.rule_of(d.get("clock", ""))
             return "期限停止计算", rule.label if rule else str(d.get("clock", ""))
         case "deadline_recomputed":
             return "重新计算期限", f"截止日期 {d.get('old_due_date')} → {d.get('due_date')}"
@@ -363,6 +363,8 @@ def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | Non
         .order_by(AuditEntry.seq)).all()
     labels = {rule_id: rule.label for e in all_engines().values()
               for rule_id, rule in e.spec.clocks.items()}
+    labels.update({f"{rule_id}{LOCAL_SUFFIX}": f"{label}（限时办结）"
+                   for rule_id, label in list(labels.items())})
     changes = [DeadlineChange(e.case_id, case_no, labels.get(e.details.get("clock"), "期限"),
                               str(e.details.get("old_due_date")), str(e.details.get("due_date")),
                               bool(e.details.get("provisional")))

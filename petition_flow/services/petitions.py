@@ -30,7 +30,7 @@ from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
 from .actor import Actor, can_act, require_act, require_role, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
-from .clocks import extend_clock, latest_clock, start_clock, sync_with_state
+from .clocks import extend_clock, latest_clock, open_clock, start_clock, sync_with_state
 from .notices import CHANNELS, CaseFacts, issue_notice
 from .registration import RegistrationForm, validate_registration
 from .repeats import RepeatMatch, find_repeats
@@ -181,8 +181,7 @@ def _create_case(session: Session, actor: Actor, now: datetime,
     calendar = current_calendar(session)
     for start in spec.register_start:
         trigger = local_date(case.received_at) if start.from_ == "received" else today
-        start_clock(case, spec.clock_for(start.clock, region.code), trigger, now, calendar,
-                    spec.version, audit, spec.warning_levels)
+        _start_clocks(case, spec, start.clock, region.code, trigger, now, calendar, audit)
     _issue(session, case, spec.register_notices, actor, now, {}, audit)
     audit.flush(session)
     return case
@@ -247,8 +246,7 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
     for start in decision.transition.start:
         origin = {"event": today, "received": local_date(case.received_at)}.get(start.from_)
         origin = origin or inputs[start.from_]
-        start_clock(case, spec.clock_for(start.clock, region_code), origin, now, calendar,
-                    spec.version, audit, spec.warning_levels)
+        _start_clocks(case, spec, start.clock, region_code, origin, now, calendar, audit)
     notice_data = _notice_data(session, case, decision, inputs)
     ext = decision.transition.extend
     if ext is not None:
@@ -256,12 +254,25 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
         days = int(case.data[src][name])
         clock = extend_clock(case, ext.clock, days, spec.clock_for(ext.clock, region_code),
                              calendar, audit, spec.warning_levels)
+        local = spec.local_clock_for(ext.clock, region_code)
+        if local is not None and open_clock(case, local.id) is not None:
+            extend_clock(case, local.id, days, local, calendar, audit, spec.warning_levels)
         notice_data.update(days=days, reason=case.data[src].get("reason"),
                            new_due_date=clock.due_date)
     if spec.states[after].final or after == "concluded":
         case.closed_at = case.closed_at or now
     _issue(session, case, decision.transition.notices, actor, now, notice_data, audit)
     audit.flush(session)
+
+
+def _start_clocks(case, spec, clock_id, region_code, trigger, now, calendar, audit) -> None:
+    """Start the statutory clock, and beside it the county's stricter 限时办结 clock if any."""
+    start_clock(case, spec.clock_for(clock_id, region_code), trigger, now, calendar,
+                spec.version, audit, spec.warning_levels)
+    local = spec.local_clock_for(clock_id, region_code)
+    if local is not None:
+        start_clock(case, local, trigger, now, calendar, spec.version, audit,
+                    spec.warning_levels)
 
 
 def _notice_data(session, case, decision, inputs) -> dict[str, Any]:
