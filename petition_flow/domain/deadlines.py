@@ -51,6 +51,7 @@ def compute_due(
     extension_days: int = 0,
     excluded_days: int = 0,
     roll_forward: bool = True,
+    excluded_label: str = "听证等",
 ) -> DueDate:
     """Compute the due date of a period of `days` (calendar or working) days after `trigger`."""
     _check_count(days, 1, f"{label}天数必须是不小于 1 的整数")
@@ -69,7 +70,8 @@ def compute_due(
 
     # One Chinese sentence: basis, length, start, nominal last day, roll-forward, caveats.
     per = "个工作日" if unit == WORKDAY else "日"
-    parts = _length_clauses(label, article, days, per, extension_days, excluded_days)
+    parts = _length_clauses(label, article, days, per, extension_days, excluded_days,
+                            excluded_label)
     if unit == WORKDAY:
         parts.append("按工作日计算（含调休上班日）")
     parts.append(f"自{_zh(trigger)}次日起算")
@@ -123,13 +125,14 @@ def _check_count(value: object, minimum: int, message: str) -> None:
 
 
 def _length_clauses(
-    label: str, article: str, days: int, per: str, extension_days: int, excluded_days: int
+    label: str, article: str, days: int, per: str, extension_days: int, excluded_days: int,
+    excluded_label: str,
 ) -> list[str]:
     parts = [f"依据{article}", f"{label}{days}{per}"]
     if extension_days:
         parts.append(f"经批准延长{extension_days}{per}")
     if excluded_days:
-        parts.append(f"听证等{excluded_days}{per}不计入期限")
+        parts.append(f"{excluded_label}{excluded_days}{per}不计入期限")
     return parts
 
 

@@ -273,7 +273,7 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".runs_while", "须列出计时所在的状态。")
         if not paused <= runs:
             errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
-        if paused and not limit.excludes_hearing:
+        if paused and not limit.excludes:
             errors.add(where + ".paused_in",
                        f"{limit.article}未规定任何时间不计入期限，不得暂停计时。")
         held_by = body.get("held_by")

@@ -7,7 +7,8 @@ file cannot loosen the law however it spells it (domain.md §2; issue 13 point 3
 
 Each entry cites the article that sets it (2022 信访工作条例 unless stated):
 - routing            第二十二条: 信访工作机构 15 日内转送、交办
-- acceptance_notice  第二十三条第三款: 收到转送、交办之日起 15 日内书面告知是否受理
+- acceptance_notice  第二十三条第三款: 收到转送、交办之日起 15 日内书面告知是否受理 (paused
+                     while the bureau decides the unit's objection)
 - objection          第二十三条第三款: 5 个工作日内提出异议 (the only working-day period)
 - handling           第三十四条: 受理之日起 60 日内办结, 经批准可延长不超过 30 日
 - simple_handling    《信访事项简易办理办法（试行）》: 10 个工作日
@@ -33,7 +34,10 @@ class StatutoryLimit:
     unit: str
     max_extension_days: int = 0
     duty: bool = True  # False: a petitioner's window, which a county may not shorten
-    excludes_hearing: bool = False  # 听证时间不计入 (only 第三十六条第二款 says so)
+    # What time the law leaves out of the period, so a workflow may pause the clock there:
+    # "hearing" (第三十六条第二款: 听证所需时间不计入) or "objection" (while the bureau decides an
+    # Art. 23 ¶3 objection it is the bureau's turn, not the unit's; domain.md §8).
+    excludes: str | None = None
 
     def describe(self) -> str:
         """'信访工作条例第三十四条规定60日（可延长30日）' for messages."""
@@ -52,7 +56,8 @@ LIMITS: dict[str, StatutoryLimit] = {
     limit.key: limit
     for limit in (
         StatutoryLimit("routing", f"{ART}第二十二条", 15, CALENDAR),
-        StatutoryLimit("acceptance_notice", f"{ART}第二十三条第三款", 15, CALENDAR),
+        StatutoryLimit("acceptance_notice", f"{ART}第二十三条第三款", 15, CALENDAR,
+                       excludes="objection"),
         StatutoryLimit("objection", f"{ART}第二十三条第三款", 5, WORKDAY),
         StatutoryLimit("handling", f"{ART}第三十四条", 60, CALENDAR, max_extension_days=30),
         StatutoryLimit("simple_handling", "信访事项简易办理办法（试行）", 10, WORKDAY),
@@ -60,11 +65,21 @@ LIMITS: dict[str, StatutoryLimit] = {
         StatutoryLimit("review_decision", f"{ART}第三十五条", 30, CALENDAR),
         StatutoryLimit("recheck_request", f"{ART}第三十六条", 30, CALENDAR, duty=False),
         StatutoryLimit("recheck_decision", f"{ART}第三十六条（听证时间不计入）", 30, CALENDAR,
-                       excludes_hearing=True),
+                       excludes="hearing"),
         StatutoryLimit("assigned_report", f"{ART}第二十二条第三项", None, CALENDAR),
     )
 }
 
 # Keys a workflow file may not write on a clock: the table owns them.
 OWNED_KEYS = ("article", "unit", "statutory_days", "max_extension_days", "duty",
-              "extension_days", "excludes_hearing")
+              "extension_days", "excludes", "excludes_hearing")
+
+EXCLUSION_LABELS = {"hearing": "听证", "objection": "异议待决"}
+
+
+def exclusion_label(article: str) -> str:
+    """What the paused days of a clock with this (stored) article were, for its explanation."""
+    for limit in LIMITS.values():
+        if limit.excludes and limit.article.split("（")[0] in article:
+            return EXCLUSION_LABELS[limit.excludes]
+    return "依法暂停计算"

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from ..domain.deadlines import compute_due
 from ..domain.levels import LevelDates, WarningLevel, level_dates, level_on
 from ..domain.spec import ClockRule, WorkflowSpec
+from ..domain.statutory import exclusion_label
 from ..domain.workcalendar import WorkCalendar
 from ..models import Case, Clock
 from .audit import AuditBatch
@@ -24,7 +25,7 @@ def _due(clock: Clock, calendar: WorkCalendar):
     return compute_due(
         clock.trigger_date, clock.days, clock.unit, calendar, label=clock.label,
         article=clock.article, extension_days=clock.extension_days,
-        excluded_days=clock.excluded_days,
+        excluded_days=clock.excluded_days, excluded_label=exclusion_label(clock.article),
     )
 
 
