@@ -38,6 +38,7 @@ class CaseView:
     simple: bool = False
     repeat_of_state: str | None = None
     repeat_of_final: bool = False
+    repeat_of_pending: bool = False  # the earlier case still blocks a new one (Art. 19 ¶3)
     received_on: date | None = None  # the petition's receipt
     state_entered_on: date | None = None  # the day the case entered ``state``
     data: dict[str, Any] = field(default_factory=dict)
@@ -121,6 +122,19 @@ def _classified_for_letters_and_visits(view: CaseView, _arg: str | None) -> bool
     return view.category == "appeal" and view.route == 6
 
 
+# States in which the matter has been answered: a new petition is not a repeat under Art. 19 ¶3
+# (the petitioner's route is 复查/复核), although it may be one under Art. 36 ¶3 after 复核.
+ANSWERED_STATES = frozenset({"evaluation_open", "evaluated", "concluded", "review_decided"})
+
+
+def earlier_case_pending(state: str, final: bool, overdue_duty_clock: bool) -> bool:
+    """信访工作条例第十九条第三款: a new petition on the same matter is a repeat only while the
+    earlier one has been accepted or is being handled within its time limit, or is pending
+    with a higher organ (复查/复核). A finished, not-accepted or diverted case (a final state),
+    an answered one, or one whose running period has passed does not make it a repeat."""
+    return not final and state not in ANSWERED_STATES and not overdue_duty_clock
+
+
 def _opens_review(view: CaseView, _arg: str | None) -> bool:
     # Arts. 35-36 open 复查/复核 only on a 信访处理意见: an Art. 31(6) matter handled in the
     # petition procedure and answered by a handling opinion (ordinary or 简易办理). Replies to
@@ -176,12 +190,13 @@ CONDITIONS: dict[str, Guard] = {
         arg="clock",
     ),
     "not_repeat": Guard(
-        lambda v, a: v.repeat_of_state is None,
+        lambda v, a: not v.repeat_of_pending and not v.repeat_of_final,
         lambda v, a: "该事项已关联为重复信访事项，请作重复信访处理或不再受理。",
     ),
     "repeat_of_open_case": Guard(
-        lambda v, a: v.repeat_of_state is not None and not v.repeat_of_final,
-        lambda v, a: "该事项未关联仍在办理期限内的原信访事项。",
+        lambda v, a: v.repeat_of_pending and not v.repeat_of_final,
+        lambda v, a: "关联的原信访事项未受理、已办结、已导入其他程序或已超过办理期限，"
+        "不构成重复信访（第十九条第三款），请按新信访事项研判分类。",
     ),
     "repeat_of_final_case": Guard(
         lambda v, a: v.repeat_of_final,

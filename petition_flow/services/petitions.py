@@ -33,7 +33,7 @@ from .calendars import current_calendar
 from .clocks import extend_clock, latest_clock, open_clock, start_clock, sync_with_state
 from .notices import CHANNELS, CaseFacts, issue_notice
 from .registration import RegistrationForm, validate_registration
-from .repeats import RepeatMatch, find_repeats
+from .repeats import RepeatMatch, find_repeats, repeat_blocks
 
 CASE_COLUMNS = ("category", "route", "litigation_related", "simple", "major_urgent")
 QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -73,15 +73,17 @@ def case_view(session: Session, case: Case, today: date) -> CaseView:
             clocks[rule_id] = ClockView(clock.label, clock.status, clock.due_date,
                                         clock.extension_days, rule.max_extension_days,
                                         clock.trigger_date)
-    repeat_state, repeat_final = None, False
+    repeat_state, repeat_final, repeat_pending = None, False, False
     if case.repeat_of_id is not None:
         original = session.get(Case, case.repeat_of_id)
         repeat_state = original.state
         repeat_final = bool(original.data.get("recheck_concluded"))
+        repeat_pending = repeat_blocks(original, today)
     return CaseView(state=case.state, today=today, category=case.category, route=case.route,
                     litigation_related=case.litigation_related, simple=case.simple,
                     repeat_of_state=repeat_state, repeat_of_final=repeat_final,
-                    data=case.data, clocks=clocks, received_on=local_date(case.received_at),
+                    repeat_of_pending=repeat_pending, data=case.data, clocks=clocks,
+                    received_on=local_date(case.received_at),
                     state_entered_on=_state_entered_on(session, case))
 
 
