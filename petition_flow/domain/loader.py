@@ -429,11 +429,18 @@ def _clock_start(item, where, clocks, trigger: TriggerSpec | None, errors) -> Cl
     if item.get("clock") not in clocks:
         errors.add(where, f"未知期限“{item.get('clock')}”。")
         return ClockStart("")
+    _unknown_keys(item, {"clock", "from", "until"}, where + ".", errors)
     origin = str(item.get("from", "event"))
     date_inputs = {i.name for i in trigger.inputs if i.type == "date"} if trigger else set()
     if origin not in {"event", "received"} | date_inputs:
         errors.add(where + ".from", f"起算点“{origin}”应为 event、received 或本操作的日期输入。")
-    return ClockStart(item["clock"], origin)
+    until = item.get("until")
+    set_per_case = clocks[item["clock"]].statutory_days is None
+    if set_per_case and until not in date_inputs:
+        errors.add(where + ".until", "该期限由交办机关逐案确定，须用 until 指明本操作中载明截止日期的日期输入。")
+    elif not set_per_case and until is not None:
+        errors.add(where + ".until", "法定期限的天数由法律规定，不能由输入的日期确定。")
+    return ClockStart(item["clock"], origin, str(until) if until is not None else None)
 
 
 def _notice_refs(items, where, notices, errors) -> tuple[str, ...]:

@@ -123,6 +123,9 @@ class GuardCall:
 class ClockStart:
     clock: str
     from_: str = "event"  # "event" (today), "received", or an input name of type date
+    # For a limit the law lets the assigning bureau set (Art. 22(3) 交办): the date input that
+    # holds the due date it set.
+    until: str | None = None
 
 
 @dataclass(frozen=True)

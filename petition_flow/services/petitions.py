@@ -22,8 +22,8 @@ from ..db import write_transaction
 from ..domain.engine import WorkflowEngine
 from ..domain.guards import CATEGORIES, CaseView, ClockView
 from ..domain.registry import DEFAULT_WORKFLOW, engines
-from ..domain.spec import TriggerSpec
-from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied
+from ..domain.spec import ClockRule, TriggerSpec
+from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied, ValidationError
 from ..models import AuditEntry, Case, CaseNumber, Party, Region, Unit
 from ..paths import templates_dir, workflows_dir
 from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
@@ -248,6 +248,10 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
     for start in decision.transition.start:
         origin = {"event": today, "received": local_date(case.received_at)}.get(start.from_)
         origin = origin or inputs[start.from_]
+        if start.until is not None:
+            _start_set_clock(case, spec, start, origin, inputs[start.until], now, calendar,
+                             audit)
+            continue
         _start_clocks(case, spec, start.clock, region_code, origin, now, calendar, audit)
     notice_data = _notice_data(session, case, decision, inputs)
     ext = decision.transition.extend
@@ -265,6 +269,19 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
         case.closed_at = case.closed_at or now
     _issue(session, case, decision.transition.notices, actor, now, notice_data, audit)
     audit.flush(session)
+
+
+def _start_set_clock(case, spec, start, origin: date, due: date, now, calendar, audit) -> None:
+    """A period the assigning bureau set case by case (信访工作条例第二十二条第三项: 交办 with a
+    report date): it is counted like any other, so it is warned, swept and accountable."""
+    rule = spec.clocks[start.clock]
+    days = (due - origin).days
+    if days < 1:
+        field_name = start.until
+        message = f"“{rule.label}”应晚于交办之日（{origin.isoformat()}）。"
+        raise ValidationError("输入有误，请检查标出的字段。", fields={field_name: message})
+    rule = ClockRule(**{**rule.__dict__, "days": days})
+    start_clock(case, rule, origin, now, calendar, spec.version, audit, spec.warning_levels)
 
 
 def _start_clocks(case, spec, clock_id, region_code, trigger, now, calendar, audit) -> None:
