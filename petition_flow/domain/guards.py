@@ -116,10 +116,11 @@ def _within_cap(view: CaseView, arg: str | None) -> bool:
 
 def _classified_for_letters_and_visits(view: CaseView, _arg: str | None) -> bool:
     # Art. 31(6) matters, suggestions (Art. 29) and accusations to a competent organ (Art. 30)
-    # stay in the petition procedure; routes 1-5 go to their own legal procedure.
+    # stay in the petition procedure, and so do Art. 31(5) requests that an organ perform its
+    # statutory duty (依法履行或者答复, domain.md §8); routes 1-4 go to their own procedure.
     if view.category in ("suggestion", "accusation"):
         return True
-    return view.category == "appeal" and view.route == 6
+    return view.category == "appeal" and view.route in (5, 6)
 
 
 # States in which the matter has been answered: a new petition is not a repeat under Art. 19 ¶3

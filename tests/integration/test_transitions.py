@@ -20,6 +20,7 @@ ACCUSATION = {"category": "accusation"}
 SIMPLE = {**APPEAL6, "simple": "1"}
 LITIGATION = {"category": "appeal", "route": "1", "litigation_related": "1"}
 ROUTE4 = {"category": "appeal", "route": "4"}
+ROUTE5 = {"category": "appeal", "route": "5"}
 REPLIED = BASE + ["reply"]
 DELIVERED = REPLIED + ["deliver"]
 REVIEWED = DELIVERED + ["request_review", "decide_review"]
@@ -30,7 +31,8 @@ PATHS = {
     "objected": ["classify", "transfer", "object"], "under_handling": BASE,
     "hearing": BASE + ["start_hearing"], "mediation": BASE + ["mediate"],
     "extension_requested": BASE + ["request_extension"], "under_study": BASE,
-    "under_investigation": BASE, "simple_handling": ["classify", "handle_simply"],
+    "under_investigation": BASE, "duty_performance": BASE,
+    "simple_handling": ["classify", "handle_simply"],
     "replied": REPLIED, "evaluation_open": DELIVERED, "evaluated": DELIVERED + ["evaluate"],
     "concluded": DELIVERED + ["evaluate", "close"],
     "review_requested": DELIVERED + ["request_review"], "review_decided": REVIEWED,
@@ -50,6 +52,9 @@ SPECIAL = {
     ("hand_over", "under_investigation"): (ACCUSATION, 1),
     ("reply", "under_study"): (SUGGESTION, 1),
     ("reply", "under_investigation"): (ACCUSATION, 1),
+    ("accept", "transferred", "duty_performance"): (ROUTE5, 1),
+    ("hand_over", "duty_performance"): (ROUTE5, 1),
+    ("reply", "duty_performance"): (ROUTE5, 1),
     ("finalize", "concluded"): (APPEAL6, 40),
     ("finalize", "review_decided"): (APPEAL6, 40),
 }
