@@ -3,7 +3,8 @@
 The calendar is the chinesecalendar package, then the override files shipped in
 workflows/calendars/, then years imported into the database (the last wins).
 Importing a year recomputes every open deadline whose period touches it
-(domain.md §4.3: a provisional, weekends-only date becomes official).
+(domain.md §4.3: a provisional date, computed on weekends and the 放假办法's fixed
+holidays, becomes official).
 """
 
 from __future__ import annotations
