@@ -200,7 +200,7 @@ def calendar_import(file: Path) -> None:
             _fail(exc)
     click.echo(f"已导入 {override.year} 年节假日安排（{override.source}）："
                f"放假 {len(override.holidays)} 天，调休上班 {len(override.workdays)} 天；"
-               f"重算期限 {count} 个。")
+               f"截止日期因此改变的期限 {count} 个。")
 
 
 @main.group("audit", help="审计日志。")

@@ -446,6 +446,10 @@ class AccountabilityRecord(Base):
     due_date: Mapped[date] = mapped_column(Date)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | dismissed
+    # statutory (Arts. 43-45) | local_limit (限时办结超时: a stricter local limit missed while
+    # the statutory period may still run; never an Art. 45 basis by itself)
+    kind: Mapped[str] = mapped_column(String(16), default="statutory",
+                                      server_default="statutory")
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

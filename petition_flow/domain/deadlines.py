@@ -9,9 +9,12 @@ Rules encoded (domain.md §2, §4.1, §4.1a, §4.2):
   ends on the next working day (民法典第二百零三条), unless the rule turns roll-forward off.
 - Working-day periods (信访工作条例第二十三条 "5个工作日", the only one in the regulation, and
   rules that say 工作日 such as 简易办理's 10 个工作日): the N-th official working day after the
-  trigger day, 调休上班日 counted.
-- A period touching a year with no official holiday schedule is computed on weekends only and
-  marked provisional (暂定), to be recomputed when the schedule is published.
+  trigger day, 调休上班日 counted.  The 民法典's roll-forward (第二百零三条) concerns calendar
+  periods, so a working-day explanation never cites it (domain.md §8).
+- A period touching a year with no official holiday schedule is computed on weekends and the
+  days off fixed by the 《全国年节及纪念日放假办法》 (domain.md §4.3) and marked provisional
+  (暂定); the explanation names the fixed holidays it assumed and says the 调休 is unpublished.
+  It is recomputed when the schedule is published.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def compute_due(
     extension_days: int = 0,
     excluded_days: int = 0,
     roll_forward: bool = True,
+    excluded_label: str = "听证等",
 ) -> DueDate:
     """Compute the due date of a period of `days` (calendar or working) days after `trigger`."""
     _check_count(days, 1, f"{label}天数必须是不小于 1 的整数")
@@ -66,7 +70,8 @@ def compute_due(
 
     # One Chinese sentence: basis, length, start, nominal last day, roll-forward, caveats.
     per = "个工作日" if unit == WORKDAY else "日"
-    parts = _length_clauses(label, article, days, per, extension_days, excluded_days)
+    parts = _length_clauses(label, article, days, per, extension_days, excluded_days,
+                            excluded_label)
     if unit == WORKDAY:
         parts.append("按工作日计算（含调休上班日）")
     parts.append(f"自{_zh(trigger)}次日起算")
@@ -74,10 +79,44 @@ def compute_due(
     if unit == CALENDAR:
         parts.extend(_roll_clauses(calendar, last_day, due))
     if unofficial:
-        years = "、".join(f"{y}年" for y in unofficial)
-        parts.append(f"{years}节假日安排尚未公布，暂按周末计算（暂定）")
+        parts.append(_provisional_clause(calendar, unit, trigger, last_day, due, unofficial))
     explanation = "，".join(parts) + "。"
     return DueDate(due, bool(unofficial), explanation, calendar.version, last_day)
+
+
+def _provisional_clause(
+    calendar: WorkCalendar, unit: str, trigger: date, last_day: date, due: date,
+    unofficial: list[int],
+) -> str:
+    years = "、".join(f"{y}年" for y in unofficial)
+    # The fixed days that shaped the date: every one counted past in a working-day period; in a
+    # calendar period only those the last day rolled over (days inside are never deducted).
+    if unit == WORKDAY:
+        assumed = calendar.assumed_holidays(trigger + timedelta(days=1), due)
+    else:
+        assumed = calendar.assumed_holidays(last_day, due)
+    head = f"{years}调休安排尚未公布，按《全国年节及纪念日放假办法》规定的法定节假日和周末推算"
+    if assumed:
+        days = "、".join(_holiday_runs(assumed))
+        return f"{head}，其中{days}计为休息日（暂定）"
+    return f"{head}（暂定）"
+
+
+def _holiday_runs(days: list[tuple[date, str]]) -> list[str]:
+    """'春节（2028年1月25日至28日）' for consecutive days of one festival."""
+    runs: list[list] = []
+    for d, name in days:
+        if runs and runs[-1][2] == name and runs[-1][1] + timedelta(days=1) == d:
+            runs[-1][1] = d
+        else:
+            runs.append([d, d, name])
+    out = []
+    for first, last, name in runs:
+        span = _zh(first) if first == last else f"{_zh(first)}至{last.day}日"
+        if first != last and first.month != last.month:
+            span = f"{_zh(first)}至{last.month}月{last.day}日"
+        out.append(f"{name}（{span}）")
+    return out
 
 
 def _check_count(value: object, minimum: int, message: str) -> None:
@@ -86,13 +125,14 @@ def _check_count(value: object, minimum: int, message: str) -> None:
 
 
 def _length_clauses(
-    label: str, article: str, days: int, per: str, extension_days: int, excluded_days: int
+    label: str, article: str, days: int, per: str, extension_days: int, excluded_days: int,
+    excluded_label: str,
 ) -> list[str]:
     parts = [f"依据{article}", f"{label}{days}{per}"]
     if extension_days:
         parts.append(f"经批准延长{extension_days}{per}")
     if excluded_days:
-        parts.append(f"听证等{excluded_days}{per}不计入期限")
+        parts.append(f"{excluded_label}{excluded_days}{per}不计入期限")
     return parts
 
 
@@ -102,7 +142,13 @@ def _roll_clauses(calendar: WorkCalendar, last_day: date, due: date) -> list[str
     reason = calendar.holiday_name(last_day) or ("周末" if last_day.weekday() >= 5 else "休息日")
     if due == last_day:
         return [f"适逢{reason}，依本规则不顺延"]
-    return [f"适逢{reason}", f"顺延至{_zh(due)}"]
+    target = _zh(due)
+    if due.weekday() >= 5:  # rolled onto a weekend day that the notice makes a working day
+        target += f"（{_WEEKDAYS_ZH[due.weekday()]}，调休上班日）"
+    return [f"适逢{reason}", f"顺延至{target}"]
+
+
+_WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 
 def _zh(d: date) -> str:

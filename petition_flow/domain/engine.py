@@ -89,7 +89,7 @@ class WorkflowEngine:
             raise TransitionNotAllowed(
                 f"“{trigger.label}”只能由{allowed}执行，您的角色为{ROLE_LABELS.get(role, role)}。"
             )
-        view.inputs = validate_inputs(trigger, raw, view.today)
+        view.inputs = validate_inputs(trigger, raw, view.today, view)
         reasons = []
         for t in candidates:
             reason = self.first_failing(view, t)
@@ -114,10 +114,26 @@ class WorkflowEngine:
 
 
 # Guards that judge the inputs of the action itself; unknown until the user fills the form.
-INPUT_GUARDS = frozenset({"extension_within_cap"})
+INPUT_GUARDS = frozenset({"extension_within_cap", "received_within"})
+
+_NOT_BEFORE_WHY = {"state_entered": "上一环节办理之日", "received": "信访事项收到之日"}
 
 
-def validate_inputs(trigger: TriggerSpec, raw: dict, today: date) -> dict[str, Any]:
+def _lower_bound(ref: str, view: CaseView) -> tuple[date | None, str]:
+    """The earliest day a received-on input may name, and why (for the message)."""
+    bounds = [(view.received_on, "信访事项收到之日")]
+    if ref == "state_entered":
+        bounds.append((view.state_entered_on, _NOT_BEFORE_WHY[ref]))
+    elif ref.startswith("clock:"):
+        clock = view.clocks.get(ref.partition(":")[2])
+        if clock is not None:
+            bounds.append((clock.trigger_date, f"{clock.label}起算之日"))
+    known = [(d, why) for d, why in bounds if d is not None]
+    return max(known, key=lambda b: b[0]) if known else (None, "")
+
+
+def validate_inputs(trigger: TriggerSpec, raw: dict, today: date,
+                    view: CaseView | None = None) -> dict[str, Any]:
     """Coerce raw values (form strings, JSON) to typed inputs; Chinese errors per field."""
     raw = dict(raw or {})
     clean: dict[str, Any] = {}
@@ -139,6 +155,12 @@ def validate_inputs(trigger: TriggerSpec, raw: dict, today: date) -> dict[str, A
             clean[spec.name] = _coerce(spec, value, today)
         except ValueError as exc:
             errors[spec.name] = str(exc)
+            continue
+        if spec.not_before and view is not None:
+            floor, why = _lower_bound(spec.not_before, view)
+            if floor is not None and clean[spec.name] < floor:
+                errors[spec.name] = (f"“{spec.label}”不能早于{why}"
+                                     f"（{floor.year}年{floor.month}月{floor.day}日）。")
     for extra in raw:
         errors[extra] = f"“{trigger.label}”不接受字段“{extra}”。"
     if errors:

@@ -23,6 +23,7 @@ class ClockView:
     due_date: date
     extension_days: int
     max_extension_days: int
+    trigger_date: date | None = None  # the day the period is counted from
 
 
 @dataclass
@@ -37,6 +38,9 @@ class CaseView:
     simple: bool = False
     repeat_of_state: str | None = None
     repeat_of_final: bool = False
+    repeat_of_pending: bool = False  # the earlier case still blocks a new one (Art. 19 ¶3)
+    received_on: date | None = None  # the petition's receipt
+    state_entered_on: date | None = None  # the day the case entered ``state``
     data: dict[str, Any] = field(default_factory=dict)
     clocks: dict[str, ClockView] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +75,25 @@ def _within_message(view: CaseView, arg: str | None) -> str:
     return f"已超过{clock.label}（截止日期{clock.due_date.isoformat()}）。"
 
 
+def _received_on(view: CaseView) -> date:
+    # The day the request reached the organ (收到请求之日), which staff may record later.
+    day = view.inputs.get("received_on")
+    return day if isinstance(day, date) else view.today
+
+
+def _received_within(view: CaseView, arg: str | None) -> bool:
+    clock = view.clocks.get(arg or "")
+    return clock is not None and clock.status != "stopped" and _received_on(view) <= clock.due_date
+
+
+def _received_within_message(view: CaseView, arg: str | None) -> str:
+    clock = view.clocks.get(arg or "")
+    if clock is None or clock.status == "stopped":
+        return f"{_clock_label(view, arg)}未在计算中。"
+    return (f"请求于{_received_on(view).isoformat()}收到，已超过{clock.label}"
+            f"（截止日期{clock.due_date.isoformat()}）。")
+
+
 def _expired(view: CaseView, arg: str | None) -> bool:
     clock = view.clocks.get(arg or "")
     return clock is not None and view.today > clock.due_date
@@ -93,10 +116,33 @@ def _within_cap(view: CaseView, arg: str | None) -> bool:
 
 def _classified_for_letters_and_visits(view: CaseView, _arg: str | None) -> bool:
     # Art. 31(6) matters, suggestions (Art. 29) and accusations to a competent organ (Art. 30)
-    # stay in the petition procedure; routes 1-5 go to their own legal procedure.
+    # stay in the petition procedure, and so do Art. 31(5) requests that an organ perform its
+    # statutory duty (依法履行或者答复, domain.md §8); routes 1-4 go to their own procedure.
     if view.category in ("suggestion", "accusation"):
         return True
-    return view.category == "appeal" and view.route == 6
+    return view.category == "appeal" and view.route in (5, 6)
+
+
+# States in which the matter has been answered: a new petition is not a repeat under Art. 19 ¶3
+# (the petitioner's route is 复查/复核), although it may be one under Art. 36 ¶3 after 复核.
+ANSWERED_STATES = frozenset({"evaluation_open", "evaluated", "concluded", "review_decided"})
+
+
+def earlier_case_pending(state: str, final: bool, overdue_duty_clock: bool) -> bool:
+    """信访工作条例第十九条第三款: a new petition on the same matter is a repeat only while the
+    earlier one has been accepted or is being handled within its time limit, or is pending
+    with a higher organ (复查/复核). A finished, not-accepted or diverted case (a final state),
+    an answered one, or one whose running period has passed does not make it a repeat."""
+    return not final and state not in ANSWERED_STATES and not overdue_duty_clock
+
+
+def _opens_review(view: CaseView, _arg: str | None) -> bool:
+    # Arts. 35-36 open 复查/复核 only on a 信访处理意见: an Art. 31(6) matter handled in the
+    # petition procedure and answered by a handling opinion (ordinary or 简易办理). Replies to
+    # suggestions (Art. 29), accusations (Art. 30), routes 1-5 and mediation agreements do not.
+    if view.category != "appeal" or view.route != 6:
+        return False
+    return "reply" in view.data or "reply_simple" in view.data
 
 
 def _followed_up_if_dissatisfied(view: CaseView, _arg: str | None) -> bool:
@@ -131,6 +177,7 @@ CONDITIONS: dict[str, Guard] = {
         lambda v, a: "该事项尚未分类，或应通过法定程序处理，不能转送交办。",
     ),
     "within": Guard(_within, _within_message, arg="clock"),
+    "received_within": Guard(_received_within, _received_within_message, arg="clock"),
     "expired": Guard(_expired, _expired_message, arg="clock"),
     "not_extended": Guard(
         lambda v, a: a in v.clocks and v.clocks[a].extension_days == 0,
@@ -144,16 +191,26 @@ CONDITIONS: dict[str, Guard] = {
         arg="clock",
     ),
     "not_repeat": Guard(
-        lambda v, a: v.repeat_of_state is None,
+        lambda v, a: not v.repeat_of_pending and not v.repeat_of_final,
         lambda v, a: "该事项已关联为重复信访事项，请作重复信访处理或不再受理。",
     ),
     "repeat_of_open_case": Guard(
-        lambda v, a: v.repeat_of_state is not None and not v.repeat_of_final,
-        lambda v, a: "该事项未关联仍在办理期限内的原信访事项。",
+        lambda v, a: v.repeat_of_pending and not v.repeat_of_final,
+        lambda v, a: "关联的原信访事项未受理、已办结、已导入其他程序或已超过办理期限，"
+        "不构成重复信访（第十九条第三款），请按新信访事项研判分类。",
     ),
     "repeat_of_final_case": Guard(
         lambda v, a: v.repeat_of_final,
         lambda v, a: "该事项未关联已经复核终结的原信访事项（第三十六条第三款）。",
+    ),
+    "opens_review": Guard(
+        _opens_review,
+        lambda v, a: "复查、复核仅适用于对第三十一条第六项事项出具的信访处理意见（第三十五条、第三十六条）；"
+        "本事项的答复不适用复查。",
+    ),
+    "not_opens_review": Guard(
+        lambda v, a: not _opens_review(v, a),
+        lambda v, a: "本事项已出具信访处理意见，送达后应计算申请复查期限。",
     ),
     "followed_up_if_dissatisfied": Guard(
         _followed_up_if_dissatisfied,

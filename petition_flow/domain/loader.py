@@ -36,6 +36,7 @@ from .spec import (
     TriggerSpec,
     WorkflowSpec,
 )
+from .statutory import LIMITS, OWNED_KEYS
 
 TOP_KEYS = {"name", "title", "initial", "steps", "states", "clocks", "local_limits", "notices",
             "on_register", "triggers", "transitions", "warning_levels", "accountability"}
@@ -135,6 +136,12 @@ def _build(doc, filename, version, errors, templates_dir) -> WorkflowSpec:
     reg_notices = _notice_refs(reg.get("notices") or [], "on_register.notices", notices, errors)
     levels = _warning_levels(doc.get("warning_levels") or {}, errors)
     accountability = _accountability(doc.get("accountability") or {}, clocks, errors)
+    for name, trig in triggers.items():
+        for spec_input in trig.inputs:
+            ref = spec_input.not_before or ""
+            if ref.startswith("clock:") and ref.partition(":")[2] not in clocks:
+                errors.add(f"triggers.{name}.inputs.{spec_input.name}.not_before",
+                           f"未知期限“{ref.partition(':')[2]}”。")
     used = {t.trigger for t in transitions}
     for name in triggers:
         if name not in used:
@@ -225,25 +232,37 @@ def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
 
 
 def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
-    allowed = {"label", "days", "unit", "statutory_days", "article", "runs_while", "paused_in",
-               "max_extension_days", "duty", "held_by"}
+    """Clocks reference a code-owned statutory limit (domain/statutory.py) and never restate it."""
+    allowed = {"label", "statutory", "days", "runs_while", "paused_in", "held_by"}
     out = {}
     for cid, body in items.items():
         where = f"clocks.{cid}"
         if not isinstance(body, dict):
             errors.add(where, "应为映射。")
             continue
-        _unknown_keys(body, allowed, where + ".", errors)
-        days, statutory = body.get("days"), body.get("statutory_days")
-        if not _is_int(days) or days < 1:
+        for key in OWNED_KEYS:
+            if key in body:
+                errors.add(f"{where}.{key}", "条款、天数上限、单位、延长上限和是否为机关职责由代码中的"
+                           "法定期限表规定，工作流文件只能用 statutory 引用，不得重新定义。")
+        _unknown_keys(body, allowed | set(OWNED_KEYS), where + ".", errors)
+        limit = LIMITS.get(body.get("statutory")) if isinstance(body.get("statutory"), str) \
+            else None
+        if limit is None:
+            errors.add(where + ".statutory",
+                       f"须引用法定期限表中的一项（{'、'.join(LIMITS)}），实际为“{body.get('statutory')}”。")
+            continue
+        days = body.get("days", limit.days)
+        if limit.days is None:
+            if "days" in body:
+                errors.add(where + ".days", f"{limit.describe()}，工作流文件不得规定天数。")
+            days = 0  # the due date comes from the assigning bureau's input
+        elif not _is_int(days) or days < 1:
             errors.add(where + ".days", "应为正整数。")
-            days = 1
-        if statutory is not None and (not _is_int(statutory) or days > statutory):
-            errors.add(where + ".days", f"{days}日宽于法定期限{statutory}日。")
-        if body.get("unit") not in ("calendar", "workday"):
-            errors.add(where + ".unit", "应为 calendar（自然日）或 workday（工作日）。")
-        if not body.get("article"):
-            errors.add(where + ".article", "每个期限都须注明依据（条款）。")
+            days = limit.days
+        elif days > limit.days:
+            errors.add(where + ".days", f"{days}日宽于法定期限：{limit.describe()}。")
+        elif not limit.duty and days != limit.days:
+            errors.add(where + ".days", f"这是信访人的申请期限，不得改变：{limit.describe()}。")
         runs = set(body.get("runs_while") or [])
         paused = set(body.get("paused_in") or [])
         for key, names in (("runs_while", runs), ("paused_in", paused)):
@@ -253,16 +272,18 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
             errors.add(where + ".runs_while", "须列出计时所在的状态。")
         if not paused <= runs:
             errors.add(where + ".paused_in", "暂停状态须包含在 runs_while 中。")
+        if paused and not limit.excludes:
+            errors.add(where + ".paused_in",
+                       f"{limit.article}未规定任何时间不计入期限，不得暂停计时。")
         held_by = body.get("held_by")
         if held_by is not None and held_by not in HOLDER_ROLES:
             errors.add(where + ".held_by", "只能是 " + " 或 ".join(HOLDER_ROLES) + "。")
         out[cid] = ClockRule(
-            id=cid, label=str(body.get("label") or cid), days=days,
-            unit=str(body.get("unit")), article=str(body.get("article") or ""),
-            statutory_days=statutory, runs_while=frozenset(runs), paused_in=frozenset(paused),
-            max_extension_days=int(body.get("max_extension_days") or 0),
-            duty=bool(body.get("duty", True)),
-            held_by=held_by if held_by in HOLDER_ROLES else None,
+            id=cid, label=str(body.get("label") or cid), days=days if _is_int(days) else 1,
+            unit=limit.unit, article=limit.article, statutory_days=limit.days,
+            runs_while=frozenset(runs), paused_in=frozenset(paused),
+            max_extension_days=limit.max_extension_days, duty=limit.duty,
+            held_by=held_by if held_by in HOLDER_ROLES else None, statutory=limit.key,
         )
     return out
 
@@ -284,12 +305,16 @@ def _local_limits(items: dict, clocks, errors: _Errors) -> dict[str, dict[str, L
             if not isinstance(body, dict):
                 errors.add(where, "应写作 {days: 天数, basis: 地方规定}。")
                 continue
+            _unknown_keys(body, {"days", "basis"}, where + ".", errors)
             days = body.get("days")
             rule = clocks[cid]
             if not rule.duty:
                 errors.add(where, "这是信访人的申请期限，地方规定不得缩短。")
                 continue
-            ceiling = rule.statutory_days if rule.statutory_days is not None else rule.days
+            if rule.statutory_days is None:
+                errors.add(where, "该期限由交办机关逐案确定，地方规定不适用。")
+                continue
+            ceiling = min(rule.statutory_days, rule.days)
             if not _is_int(days) or days < 1:
                 errors.add(where + ".days", "应为正整数。")
             elif days > ceiling:
@@ -316,7 +341,7 @@ def _notices(items: dict, templates_dir: Path | None, errors: _Errors) -> dict[s
 
 def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
     allowed = {"label", "type", "required", "choices", "min", "max", "required_if",
-               "not_after_today"}
+               "not_after_today", "not_before"}
     out = []
     for name, body in (items or {}).items():
         w = f"{where}.{name}"
@@ -336,6 +361,7 @@ def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
             min=body.get("min"), max=body.get("max"),
             required_if=tuple((str(k), str(v)) for k, v in (body.get("required_if") or {}).items()),
             not_after_today=bool(body.get("not_after_today", False)),
+            not_before=_not_before(body.get("not_before"), kind, w, errors),
         ))
     names = {i.name for i in out}
     for spec in out:
@@ -343,6 +369,17 @@ def _inputs(items: dict, where: str, errors: _Errors) -> tuple[InputSpec, ...]:
             if other not in names:
                 errors.add(f"{where}.{spec.name}.required_if", f"未知输入“{other}”。")
     return tuple(out)
+
+
+def _not_before(value, kind, where: str, errors: _Errors) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if kind != "date":
+        errors.add(where + ".not_before", "只有日期输入可以规定不早于哪一天。")
+    elif text not in ("state_entered", "received") and not text.startswith("clock:"):
+        errors.add(where + ".not_before", "应为 state_entered、received 或 clock:期限。")
+    return text
 
 
 def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
@@ -391,11 +428,18 @@ def _clock_start(item, where, clocks, trigger: TriggerSpec | None, errors) -> Cl
     if item.get("clock") not in clocks:
         errors.add(where, f"未知期限“{item.get('clock')}”。")
         return ClockStart("")
+    _unknown_keys(item, {"clock", "from", "until"}, where + ".", errors)
     origin = str(item.get("from", "event"))
     date_inputs = {i.name for i in trigger.inputs if i.type == "date"} if trigger else set()
     if origin not in {"event", "received"} | date_inputs:
         errors.add(where + ".from", f"起算点“{origin}”应为 event、received 或本操作的日期输入。")
-    return ClockStart(item["clock"], origin)
+    until = item.get("until")
+    set_per_case = clocks[item["clock"]].statutory_days is None
+    if set_per_case and until not in date_inputs:
+        errors.add(where + ".until", "该期限由交办机关逐案确定，须用 until 指明本操作中载明截止日期的日期输入。")
+    elif not set_per_case and until is not None:
+        errors.add(where + ".until", "法定期限的天数由法律规定，不能由输入的日期确定。")
+    return ClockStart(item["clock"], origin, str(until) if until is not None else None)
 
 
 def _notice_refs(items, where, notices, errors) -> tuple[str, ...]:

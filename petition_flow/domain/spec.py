@@ -14,6 +14,17 @@ ROLES = WORKFLOW_ROLES
 INPUT_TYPES = ("text", "choice", "bool", "date", "int", "unit")
 
 
+LOCAL_SUFFIX = "@local"  # the stored rule id of a county's stricter 限时办结 clock
+
+
+def base_clock_id(clock_rule_id: str) -> str:
+    return clock_rule_id.split("@", 1)[0]
+
+
+def is_local_clock(clock_rule_id: str) -> bool:
+    return clock_rule_id.endswith(LOCAL_SUFFIX)
+
+
 @dataclass(frozen=True)
 class StepSpec:
     key: str
@@ -46,6 +57,7 @@ class ClockRule:
     # The role whose organ must act, when it is not the responsible unit: 复查 is decided a
     # level up (county supervisors here), 复核 by the city. Warnings and accountability go there.
     held_by: str | None = None
+    statutory: str = ""  # the key of the code-owned limit (domain/statutory.py) it enforces
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class AccountabilityRule:
     clock: str
     article: str
     ground: str  # what was not done, as a supervisor reads it
+    kind: str = "statutory"  # "statutory" (Arts. 43-45) | "local_limit" (限时办结超时)
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,11 @@ class InputSpec:
     max: int | None = None
     required_if: tuple[tuple[str, str], ...] = ()
     not_after_today: bool = False
+    # A received-on date may not precede the step it answers: "state_entered" (the day the case
+    # entered its current state, e.g. the reply for a delivery), "received" (the petition's
+    # receipt) or "clock:<id>" (the day that clock was counted from). The petition's receipt
+    # is always a lower bound too.
+    not_before: str | None = None
 
     def choice_label(self, value) -> str | None:
         return dict(self.choices).get(str(value))
@@ -101,6 +119,9 @@ class GuardCall:
 class ClockStart:
     clock: str
     from_: str = "event"  # "event" (today), "received", or an input name of type date
+    # For a limit the law lets the assigning bureau set (Art. 22(3) 交办): the date input that
+    # holds the due date it set.
+    until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,12 +170,26 @@ class WorkflowSpec:
     accountability: dict[str, AccountabilityRule] = field(default_factory=dict)
 
     def clock_for(self, clock_id: str, region_code: str | None) -> ClockRule:
-        """The clock rule as it applies in a county: a stricter local limit replaces the days."""
+        """The statutory clock rule; a county's stricter limit runs beside it (local_clock_for)."""
+        return self.clocks[clock_id]
+
+    def local_clock_for(self, clock_id: str, region_code: str | None) -> ClockRule | None:
+        """The county's stricter 限时办结 limit as a clock of its own, or None.
+
+        It runs beside the statutory clock: missing it is a breach of the local rule (限时办结超时),
+        while an Art. 45 basis arises only when the statutory period is missed (domain.md §8).
+        """
         rule = self.clocks[clock_id]
         local = self.local_limits.get(region_code or "", {}).get(clock_id)
         if local is None:
-            return rule
-        return ClockRule(**{**rule.__dict__, "days": local.days, "basis": local.basis})
+            return None
+        return ClockRule(**{**rule.__dict__, "id": clock_id + LOCAL_SUFFIX,
+                            "label": f"{rule.label}（限时办结）", "days": local.days,
+                            "basis": local.basis})
+
+    def rule_of(self, clock_rule_id: str) -> ClockRule | None:
+        """The workflow rule behind a stored clock (a local clock maps to its statutory rule)."""
+        return self.clocks.get(base_clock_id(clock_rule_id))
 
     def step_of(self, state: str) -> StepSpec:
         key = self.states[state].step

@@ -12,8 +12,14 @@ Sources, in order of precedence:
 1. a year override loaded from ``workflows/calendars/<year>.yaml`` (a later one for the same
    year wins) -- for a year the package does not know yet, or a local adjustment;
 2. the ``chinesecalendar`` package, for the years its data covers;
-3. otherwise Monday to Friday; such a year is not official (``is_official`` is false) and every
-   deadline computed over it is provisional (暂定).
+3. otherwise Monday to Friday less the days off fixed by the 《全国年节及纪念日放假办法》
+   (domain/fixedholidays.py: 元旦, 除夕至初三, 清明, 5月1-2日, 端午, 中秋, 10月1-3日); such a year is
+   not official (``is_official`` is false), its 调休 is unknown, and every deadline computed over
+   it is provisional (暂定).
+
+Every official schedule must keep those fixed days as rest days: an override file that leaves
+one out (or lists it as a 调休上班日) is refused with the missing days named, since importing it
+would silently turn a statutory holiday into a working day (domain.md §8).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ import chinese_calendar
 import yaml
 from chinese_calendar.constants import Holiday
 from chinese_calendar.constants import holidays as _package_holidays
+
+from .fixedholidays import fixed_holiday_name, fixed_holidays
 
 # Coverage of the package, read from its data (the package itself raises NotImplementedError
 # outside this range; we never ask it about such a year).
@@ -116,7 +124,31 @@ def parse_override(text: str, filename: str) -> YearOverride:
                 f"workdays[{index}]",
                 f"调休上班日 {day} 是{_WEEKDAYS_ZH[day.weekday()]}，只能是星期六或星期日",
             )
+    check_fixed_holidays(year, frozenset(holidays), frozenset(workdays), filename)
     return _build_override(year, source.strip(), frozenset(holidays), frozenset(workdays))
+
+
+def check_fixed_holidays(
+    year: int, holidays: frozenset[date], workdays: frozenset[date], filename: str
+) -> None:
+    """Refuse a schedule under which a day fixed by the 放假办法 would be a working day.
+
+    A fixed day on a weekend may be left out of ``holidays`` (it is a rest day anyway) but must
+    not be a 调休上班日; a fixed day on a weekday must be listed.
+    """
+    missing = [
+        (d, name)
+        for d, name in fixed_holidays(year).items()
+        if d in workdays or (d.weekday() < 5 and d not in holidays)
+    ]
+    if missing:
+        days = "、".join(f"{d.isoformat()}（{name}）" for d, name in missing)
+        raise CalendarFileError(
+            filename,
+            "holidays",
+            f"缺少《全国年节及纪念日放假办法》规定的法定节假日 {days}；"
+            "法定节假日必须全部列为放假日，文件只能补充调休安排",
+        )
 
 
 def _load_mapping(text: str, filename: str) -> dict[Any, Any]:
@@ -192,7 +224,7 @@ def _build_override(
 
 
 class WorkCalendar:
-    """Official working days: overrides, then the chinesecalendar package, then Mon–Fri."""
+    """Official working days: overrides, then chinesecalendar, then the 放假办法's fixed days."""
 
     def __init__(self, overrides: Iterable[YearOverride] = ()) -> None:
         by_year: dict[int, YearOverride] = {}
@@ -227,13 +259,28 @@ class WorkCalendar:
         d = _plain_date(d)
         override = self._overrides.get(d.year)
         if override is not None:
-            return GENERIC_HOLIDAY_NAME if d in override.holidays else None
+            if d in override.holidays:
+                return fixed_holiday_name(d) or GENERIC_HOLIDAY_NAME
+            return None if self.is_workday(d) else fixed_holiday_name(d)
         if d.year not in _PACKAGE_YEARS:
-            return None
+            return None if self.is_workday(d) else fixed_holiday_name(d)
         name = _package_holidays.get(d)
         if name is None:
             return None
         return _HOLIDAY_NAMES_ZH.get(name, GENERIC_HOLIDAY_NAME)
+
+    def assumed_holidays(self, start: date, end: date) -> list[tuple[date, str]]:
+        """The fixed 放假办法 days in [start, end] that fall in years without an official schedule.
+
+        These are the days a provisional (暂定) date was computed with as rest days.
+        """
+        start, end = _plain_date(start), _plain_date(end)
+        found = []
+        for year in range(start.year, end.year + 1):
+            if self.is_official(year):
+                continue
+            found.extend((d, n) for d, n in fixed_holidays(year).items() if start <= d <= end)
+        return found
 
     def next_workday(self, d: date) -> date:
         """d itself if it is a working day, otherwise the first working day after it."""
@@ -267,7 +314,8 @@ class WorkCalendar:
             except NotImplementedError:
                 # Only if the package's own range check ever disagrees with its data.
                 pass
-        return d.weekday() < 5
+        # A year without an official schedule: the 放假办法's fixed days are still rest days.
+        return d.weekday() < 5 and fixed_holiday_name(d) is None
 
 
 def _plain_date(d: date) -> date:

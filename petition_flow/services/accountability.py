@@ -35,6 +35,20 @@ def responsible_person(case, unit_id: int | None, directory: Directory) -> int |
     return leaders[0].user_id if leaders else None
 
 
+LOCAL_LIMIT = "local_limit"  # 限时办结超时: a stricter local limit was missed
+STATUTORY = "statutory"  # the statutory period was missed (Arts. 43-45)
+KIND_LABELS = {STATUTORY: "超过法定期限", LOCAL_LIMIT: "限时办结超时（地方规定）"}
+
+
+def local_breach_rule(clock: Clock) -> AccountabilityRule:
+    """The record a missed 限时办结 limit makes: it names the local rule, not Art. 45, since
+    the statutory period may still be running (domain.md §8)."""
+    basis = clock.article.split("（", 1)[0]
+    return AccountabilityRule(clock.rule, basis,
+                              f"超过{basis}规定的{clock.days}日限时办结期限（限时办结超时）",
+                              kind=LOCAL_LIMIT)
+
+
 def record_breach(session: Session, audit: AuditBatch, now: datetime, alert_id: int,
                   clock: Clock, case, rule: AccountabilityRule, unit_id: int | None,
                   directory: Directory) -> int:
@@ -43,13 +57,13 @@ def record_breach(session: Session, audit: AuditBatch, now: datetime, alert_id: 
         case_id=case.id, clock_id=clock.id, alert_id=alert_id, unit_id=unit_id,
         user_id=responsible_person(case, unit_id, directory), article=rule.article,
         ground=rule.ground, due_date=clock.due_date, extension_days=clock.extension_days,
-        status="pending", created_at=now)
+        status="pending", created_at=now, kind=rule.kind)
     session.add(record)
     session.flush()
     audit.add("accountability_recorded", case_id=case.id, record_id=record.id,
               alert_id=alert_id, clock=clock.rule, unit_id=unit_id, user_id=record.user_id,
               article=rule.article, ground=rule.ground, due_date=clock.due_date,
-              extension_days=clock.extension_days)
+              extension_days=clock.extension_days, kind=rule.kind)
     return record.id
 
 

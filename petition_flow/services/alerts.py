@@ -27,8 +27,9 @@ from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
+from ..domain.spec import base_clock_id, is_local_clock
 from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, Unit
-from .accountability import record_breach
+from .accountability import local_breach_rule, record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
 from .clocks import clock_level
@@ -144,7 +145,7 @@ class _Sweep:
         spec = self.engines[case.workflow].spec
         warning = spec.warning_levels.get(level)
         roles = warning.notify if warning else ()
-        rule = spec.clocks.get(clock.rule)
+        rule = spec.rule_of(clock.rule)
         if rule is not None and rule.held_by:
             # 复查/复核: the supervisors who must decide stand in for handler and leader.
             holders = self.directory.holders(rule.held_by, case.region_id)
@@ -160,7 +161,9 @@ class _Sweep:
                              article=clock.article, due=clock.due_date, clock_rule=clock.rule)
         if raised is None or level != "red":
             return
-        rule = spec.accountability.get(clock.rule)
+        rule = spec.accountability.get(base_clock_id(clock.rule))
+        if rule is not None and is_local_clock(clock.rule):
+            rule = local_breach_rule(clock)  # 限时办结超时: not an Art. 45 basis
         if rule is not None:
             raised.accountability_id = record_breach(
                 self.session, self.audit, self.now, raised.alert_id, clock, case, rule,

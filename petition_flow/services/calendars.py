@@ -3,7 +3,8 @@
 The calendar is the chinesecalendar package, then the override files shipped in
 workflows/calendars/, then years imported into the database (the last wins).
 Importing a year recomputes every open deadline whose period touches it
-(domain.md §4.3: a provisional, weekends-only date becomes official).
+(domain.md §4.3: a provisional date, computed on weekends and the 放假办法's fixed
+holidays, becomes official).
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from .actor import Actor, require_permission
 from .audit import AuditBatch
 from .clocks import recompute_clock
 
-# `calendar due` (CLI and API): a plain period, counted by the Civil Code's rules.
+# `calendar due` (CLI and API): a plain period.  A calendar-day period follows the Civil Code's
+# rules; a working-day period counts official working days, to which the Civil Code's
+# roll-forward (第二百零三条) does not apply, so it is not cited (domain.md §8).
 DUE_LABEL = "期限"
 DUE_BASIS = "民法典第二百零一条至第二百零三条的期间计算规则"
+DUE_BASIS_WORKDAY = "国务院公布的工作日安排（按工作日计算的期间）"
 DUE_YEARS = (1900, 2100)  # the years a holiday schedule can exist for
 MAX_DUE_DAYS = 3650  # ten years: far beyond any statutory period, and cheap to count
 
@@ -43,7 +47,8 @@ def plain_due(calendar: WorkCalendar, start: date, days: int, unit: str) -> DueD
         errors["unit"] = "期限单位应为 calendar（日）或 workday（工作日）。"
     if errors:
         raise ValidationError("期限计算参数有误。", fields=errors)
-    return compute_due(start, days, unit, calendar, label=DUE_LABEL, article=DUE_BASIS)
+    basis = DUE_BASIS_WORKDAY if unit == "workday" else DUE_BASIS
+    return compute_due(start, days, unit, calendar, label=DUE_LABEL, article=basis)
 
 
 def shipped_overrides(folder: Path | None = None) -> tuple[YearOverride, ...]:
@@ -86,7 +91,11 @@ def _levels_for(session: Session, clock: Clock):
 
 def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
                     filename: str) -> tuple[YearOverride, int]:
-    """Store a year file and recompute affected open deadlines; returns (year, recomputed)."""
+    """Store a year file and recompute affected open deadlines; returns (year, moved).
+
+    The file must keep every day fixed by the 放假办法 as a rest day (parse_override refuses it
+    otherwise), so importing a partial year can never silently turn a holiday into a workday.
+    """
     require_permission(actor, "administer")
     override = parse_override(text, filename)
     audit = AuditBatch(actor, now)
@@ -112,10 +121,14 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
                     (Clock.trigger_date <= end) & (Clock.due_date >= start)),
             )
         ).scalars()
-        recomputed = 0
+        moved = 0
         for clock in clocks:
             levels = _levels_for(session, clock)
-            if recompute_clock(clock, calendar, audit, "calendar_imported", levels):
-                recomputed += 1
+            old_due = clock.due_date
+            # Every recomputation is audited (a provisional date that becomes official keeps
+            # its day but loses 暂定); only a due date that moved counts as an effect.
+            if recompute_clock(clock, calendar, audit, "calendar_imported", levels) \
+                    and clock.due_date != old_due:
+                moved += 1
         audit.flush(session)
-    return override, recomputed
+    return override, moved

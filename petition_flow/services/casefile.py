@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..clock import local_date
 from ..domain.engine import mermaid
 from ..domain.labels import audit_label
-from ..domain.spec import ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
+from ..domain.spec import LOCAL_SUFFIX, ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Party, Unit, User
 from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
@@ -124,11 +124,11 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return "登记信访事项", f"信访件编号 {d.get('case_no', '')}"
         case "transition":
             return d.get("label", d.get("trigger", "")), \
-                f"{label(entry.from_state)} → {label(entry.to_state)}"
+                f"{label(entry.from_state)} → {label(entry.to_state)}" + _received_dates(spec, entry)
         case "deadline_set":
             return f"开始计算{d.get('label', '')}", f"截止日期 {d.get('due_date', '')}"
         case "deadline_stopped":
-            rule = spec.clocks.get(d.get("clock", ""))
+            rule = spec.rule_of(d.get("clock", ""))
             return "期限停止计算", rule.label if rule else str(d.get("clock", ""))
         case "deadline_recomputed":
             return "重新计算期限", f"截止日期 {d.get('old_due_date')} → {d.get('due_date')}"
@@ -156,6 +156,29 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return audit_label(entry.action), d.get("kind") or ""
         case _:
             return audit_label(entry.action), ""
+
+
+def _received_dates(spec: WorkflowSpec, entry: AuditEntry) -> str:
+    """'；收到复查请求日期 2027年3月28日，登记于2027年4月2日': the received-on inputs of a step
+    beside the day it was recorded, since the law counts from receipt (domain.md §8)."""
+    details = entry.details or {}
+    trigger = spec.triggers.get(details.get("trigger", ""))
+    inputs = details.get("inputs") or {}
+    if trigger is None:
+        return ""
+    parts = []
+    for spec_input in trigger.inputs:
+        value = inputs.get(spec_input.name)
+        if spec_input.type == "date" and spec_input.not_before and value:
+            day = date.fromisoformat(str(value))
+            parts.append(f"{spec_input.label}{_cn(day)}")
+    if not parts:
+        return ""
+    return f"；{'，'.join(parts)}，登记于{_cn(local_date(entry.at))}"
+
+
+def _cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:
@@ -342,7 +365,10 @@ class CalendarEffect:
 
 
 def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | None:
-    """The deadlines the latest calendar import moved, read back from its audit entries."""
+    """The deadlines the latest calendar import moved, read back from its audit entries.
+
+    A deadline recomputed to the same day (e.g. 暂定 dropped) is not an effect and is not listed.
+    """
     require_permission(actor, "administer")
     last = session.execute(select(AuditEntry).where(AuditEntry.action == "calendar_imported")
                            .order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
@@ -355,8 +381,11 @@ def last_calendar_effect(session: Session, actor: Actor) -> CalendarEffect | Non
         .order_by(AuditEntry.seq)).all()
     labels = {rule_id: rule.label for e in all_engines().values()
               for rule_id, rule in e.spec.clocks.items()}
+    labels.update({f"{rule_id}{LOCAL_SUFFIX}": f"{label}（限时办结）"
+                   for rule_id, label in list(labels.items())})
     changes = [DeadlineChange(e.case_id, case_no, labels.get(e.details.get("clock"), "期限"),
                               str(e.details.get("old_due_date")), str(e.details.get("due_date")),
                               bool(e.details.get("provisional")))
-               for e, case_no in rows if e.details.get("reason") == "calendar_imported"]
+               for e, case_no in rows if e.details.get("reason") == "calendar_imported"
+               and e.details.get("old_due_date") != e.details.get("due_date")]
     return CalendarEffect(int(last.details.get("year", 0)), last.at, changes)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from ..domain.deadlines import compute_due
 from ..domain.levels import LevelDates, WarningLevel, level_dates, level_on
 from ..domain.spec import ClockRule, WorkflowSpec
+from ..domain.statutory import exclusion_label
 from ..domain.workcalendar import WorkCalendar
 from ..models import Case, Clock
 from .audit import AuditBatch
@@ -24,7 +25,7 @@ def _due(clock: Clock, calendar: WorkCalendar):
     return compute_due(
         clock.trigger_date, clock.days, clock.unit, calendar, label=clock.label,
         article=clock.article, extension_days=clock.extension_days,
-        excluded_days=clock.excluded_days,
+        excluded_days=clock.excluded_days, excluded_label=exclusion_label(clock.article),
     )
 
 
@@ -35,7 +36,10 @@ def start_clock(case: Case, rule: ClockRule, trigger: date, now: datetime,
     for old in case.clocks:
         if old.rule == rule.id and old.status != "stopped":
             _stop(old, now, audit, case, "superseded")
-    article = rule.article if rule.basis is None else f"{rule.basis}（{rule.article}）"
+    # A local limit names its own basis and the statutory ceiling it tightens, so it never reads
+    # as if the article set the shorter period (domain.md §8).
+    article = rule.article if rule.basis is None else \
+        f"{rule.basis}（严于{rule.article}规定的{rule.statutory_days}日）"
     clock = Clock(
         rule=rule.id, label=rule.label, article=article, unit=rule.unit, days=rule.days,
         duty=rule.duty,
@@ -102,7 +106,7 @@ def sync_with_state(case: Case, spec: WorkflowSpec, today: date, now: datetime,
     for clock in case.clocks:
         if clock.status == "stopped":
             continue
-        rule = spec.clocks.get(clock.rule)
+        rule = spec.rule_of(clock.rule)
         if rule is None or case.state not in rule.runs_while:
             _stop(clock, now, audit, case, "state_left")
         elif case.state in rule.paused_in and clock.status == "running":

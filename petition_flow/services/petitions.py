@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,19 +22,19 @@ from ..db import write_transaction
 from ..domain.engine import WorkflowEngine
 from ..domain.guards import CATEGORIES, CaseView, ClockView
 from ..domain.registry import DEFAULT_WORKFLOW, engines
-from ..domain.spec import TriggerSpec
-from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied
-from ..models import Case, CaseNumber, Party, Region, Unit
+from ..domain.spec import ClockRule, TriggerSpec
+from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied, ValidationError
+from ..models import AuditEntry, Case, CaseNumber, Party, Region, Unit
 from ..paths import templates_dir, workflows_dir
 from . import scope
 from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
 from .actor import Actor, can_act, require_act, require_permission, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
-from .clocks import extend_clock, latest_clock, start_clock, sync_with_state
+from .clocks import extend_clock, latest_clock, open_clock, start_clock, sync_with_state
 from .notices import CHANNELS, CaseFacts, issue_notice
 from .registration import RegistrationForm, validate_registration
-from .repeats import RepeatMatch, find_repeats
+from .repeats import RepeatMatch, find_repeats, repeat_blocks
 
 CASE_COLUMNS = ("category", "route", "litigation_related", "simple", "major_urgent")
 QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -79,16 +79,32 @@ def case_view(session: Session, case: Case, today: date) -> CaseView:
         clock = latest_clock(case, rule_id)
         if clock is not None:
             clocks[rule_id] = ClockView(clock.label, clock.status, clock.due_date,
-                                        clock.extension_days, rule.max_extension_days)
-    repeat_state, repeat_final = None, False
+                                        clock.extension_days, rule.max_extension_days,
+                                        clock.trigger_date)
+    repeat_state, repeat_final, repeat_pending = None, False, False
     if case.repeat_of_id is not None:
         original = session.get(Case, case.repeat_of_id)
         repeat_state = original.state
         repeat_final = bool(original.data.get("recheck_concluded"))
+        repeat_pending = repeat_blocks(original, today)
     return CaseView(state=case.state, today=today, category=case.category, route=case.route,
                     litigation_related=case.litigation_related, simple=case.simple,
                     repeat_of_state=repeat_state, repeat_of_final=repeat_final,
-                    data=case.data, clocks=clocks)
+                    repeat_of_pending=repeat_pending, data=case.data, clocks=clocks,
+                    received_on=local_date(case.received_at),
+                    state_entered_on=_state_entered_on(session, case))
+
+
+def _state_entered_on(session: Session, case: Case) -> date:
+    """The day the case entered its current state (a self-transition does not count)."""
+    rows = session.execute(
+        select(AuditEntry.at).where(AuditEntry.case_id == case.id,
+                                    AuditEntry.action.in_(("transition", "case_registered")),
+                                    AuditEntry.to_state == case.state,
+                                    or_(AuditEntry.from_state.is_(None),
+                                        AuditEntry.from_state != case.state))
+        .order_by(AuditEntry.seq.desc()).limit(1)).scalars().all()
+    return local_date(rows[0]) if rows else local_date(case.received_at)
 
 
 def available_triggers(session: Session, actor: Actor, case: Case,
@@ -181,8 +197,7 @@ def _create_case(session: Session, actor: Actor, now: datetime,
     calendar = current_calendar(session)
     for start in spec.register_start:
         trigger = local_date(case.received_at) if start.from_ == "received" else today
-        start_clock(case, spec.clock_for(start.clock, region.code), trigger, now, calendar,
-                    spec.version, audit, spec.warning_levels)
+        _start_clocks(case, spec, start.clock, region.code, trigger, now, calendar, audit)
     _issue(session, case, spec.register_notices, actor, now, {}, audit)
     audit.flush(session)
     return case
@@ -247,8 +262,11 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
     for start in decision.transition.start:
         origin = {"event": today, "received": local_date(case.received_at)}.get(start.from_)
         origin = origin or inputs[start.from_]
-        start_clock(case, spec.clock_for(start.clock, region_code), origin, now, calendar,
-                    spec.version, audit, spec.warning_levels)
+        if start.until is not None:
+            _start_set_clock(case, spec, start, origin, inputs[start.until], now, calendar,
+                             audit)
+            continue
+        _start_clocks(case, spec, start.clock, region_code, origin, now, calendar, audit)
     notice_data = _notice_data(session, case, decision, inputs)
     ext = decision.transition.extend
     if ext is not None:
@@ -256,12 +274,38 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
         days = int(case.data[src][name])
         clock = extend_clock(case, ext.clock, days, spec.clock_for(ext.clock, region_code),
                              calendar, audit, spec.warning_levels)
+        local = spec.local_clock_for(ext.clock, region_code)
+        if local is not None and open_clock(case, local.id) is not None:
+            extend_clock(case, local.id, days, local, calendar, audit, spec.warning_levels)
         notice_data.update(days=days, reason=case.data[src].get("reason"),
                            new_due_date=clock.due_date)
     if spec.states[after].final or after == "concluded":
         case.closed_at = case.closed_at or now
     _issue(session, case, decision.transition.notices, actor, now, notice_data, audit)
     audit.flush(session)
+
+
+def _start_set_clock(case, spec, start, origin: date, due: date, now, calendar, audit) -> None:
+    """A period the assigning bureau set case by case (信访工作条例第二十二条第三项: 交办 with a
+    report date): it is counted like any other, so it is warned, swept and accountable."""
+    rule = spec.clocks[start.clock]
+    days = (due - origin).days
+    if days < 1:
+        field_name = start.until
+        message = f"“{rule.label}”应晚于交办之日（{origin.isoformat()}）。"
+        raise ValidationError("输入有误，请检查标出的字段。", fields={field_name: message})
+    rule = ClockRule(**{**rule.__dict__, "days": days})
+    start_clock(case, rule, origin, now, calendar, spec.version, audit, spec.warning_levels)
+
+
+def _start_clocks(case, spec, clock_id, region_code, trigger, now, calendar, audit) -> None:
+    """Start the statutory clock, and beside it the county's stricter 限时办结 clock if any."""
+    start_clock(case, spec.clock_for(clock_id, region_code), trigger, now, calendar,
+                spec.version, audit, spec.warning_levels)
+    local = spec.local_clock_for(clock_id, region_code)
+    if local is not None:
+        start_clock(case, local, trigger, now, calendar, spec.version, audit,
+                    spec.warning_levels)
 
 
 def _notice_data(session, case, decision, inputs) -> dict[str, Any]:

@@ -245,7 +245,8 @@ def request_options(session: Session, case: Case, today: date) -> list[RequestOp
     view = case_view(session, case, today)
     out: dict[str, RequestOption] = {}
     for t in spec.transitions_from(case.state):
-        windows = [c.arg for c in t.conditions if c.name == "within" and c.arg in spec.clocks
+        windows = [c.arg for c in t.conditions if c.name in ("within", "received_within")
+                   and c.arg in spec.clocks
                    and not spec.clocks[c.arg].duty]
         if not windows or t.trigger in out or engine.first_failing(view, t) is not None:
             continue

@@ -1,9 +1,11 @@
 """Repeat petitions (重复信访) and finality.
 
 Candidates share a petitioner — the ID number, else name and phone — and the
-matter reads alike. While the earlier case is open (within its handling
-period) the new one is a repeat (信访工作条例第十九条第三款); after 复核 on the same
-facts and reasons it is not accepted again (第三十六条第三款). Staff decide.
+matter reads alike. While the earlier case has been accepted or is being handled within its
+time limit, or is pending with a higher organ (复查/复核), the new one is a repeat
+(信访工作条例第十九条第三款); a finished, not-accepted, diverted or overdue one does not make it
+one. After 复核 on the same facts and reasons it is not accepted again (第三十六条第三款).
+Staff decide.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import local_date
+from ..domain.guards import earlier_case_pending
 from ..domain.identity import similarity
+from ..domain.spec import is_local_clock
 from ..models import Case, Party
 from .actor import Actor, can_view
 
@@ -30,8 +34,20 @@ class RepeatMatch:
     received_on: date
     summary: str
     score: float
-    open: bool  # still within its handling period
+    open: bool  # accepted or in handling within its limit, or pending higher up (Art. 19 ¶3)
     finalized: bool  # concluded after 复核
+
+
+def repeat_blocks(case: Case, today: date) -> bool:
+    """Whether ``case`` makes a new petition on the same matter a repeat (Art. 19 ¶3)."""
+    from .petitions import engine_for
+
+    spec = engine_for(case).spec
+    state = spec.states.get(case.state)
+    # The statutory periods only: a missed local 限时办结 target does not end the handling.
+    overdue = any(c.duty and c.status != "stopped" and c.due_date < today
+                  and not is_local_clock(c.rule) for c in case.clocks)
+    return earlier_case_pending(case.state, state is None or state.final, overdue)
 
 
 def find_repeats(session: Session, actor: Actor, form) -> list[RepeatMatch]:
@@ -55,6 +71,6 @@ def find_repeats(session: Session, actor: Actor, form) -> list[RepeatMatch]:
         if score >= SIMILAR:
             out.append(RepeatMatch(case.id, case.case_no, case.state,
                                    local_date(case.received_at), case.summary, round(score, 2),
-                                   case.closed_at is None,
+                                   repeat_blocks(case, local_date(form.received_at)),
                                    bool(case.data.get("recheck_concluded"))))
     return sorted(out, key=lambda m: -m.score)

@@ -41,6 +41,13 @@ class Desk:
             answer = self.api.post(f"/petitions/{case_id}/events", as_=(role, county),
                                    json={"trigger": trigger, "data": data})
             assert answer.status == 200, answer.json
+        with self.Session() as session:
+            # These tests follow the statutory 办理期限 alone; Meixian's 30-day 限时办结 clock,
+            # which runs beside it, has its own tests (tests/integration/test_local_limits.py).
+            for local in session.execute(select(Clock).where(
+                    Clock.case_id == case_id, Clock.rule == "handling@local")).scalars():
+                local.status, local.next_level_on = "stopped", None
+            session.commit()
         return case_id
 
     def handling(self, case_id: int) -> Clock:

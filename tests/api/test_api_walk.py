@@ -27,7 +27,7 @@ SIMPLE_TO_CONCLUDED = [
     ("reply_simple", {}), ("deliver", {}), ("evaluate", {"rating": "satisfied"}), ("close", {}),
 ]
 SUGGESTION_TO_CONCLUDED = [
-    ("classify", {"category": "suggestion"}), ("assign", {"unit": "meixian.hrss"}),
+    ("classify", {"category": "suggestion"}), ("assign", {"unit": "meixian.hrss", "assigned_due": "2026-12-31"}),
     ("accept", {}), ("reply", {}), ("deliver", {}), ("close_unevaluated", {}),
 ]
 
@@ -116,8 +116,10 @@ def test_a_petition_walks_registration_to_final_through_hearing_extension_review
     assert ("approve_extension", "unit_leader.meixian", "under_handling") in fired
     assert ("decide_recheck", "city_supervisor.baoji", "final") in fired
     handling = next(d for d in case["deadlines"] if d["clock"] == "handling")
-    assert (handling["days"], handling["extension_days"], handling["status"]) == (30, 10, "stopped")
-    assert "眉县限时办结制" in handling["basis"]
+    assert (handling["days"], handling["extension_days"], handling["status"]) == (60, 10, "stopped")
+    local = next(d for d in case["deadlines"] if d["clock"] == "handling@local")
+    assert (local["days"], local["extension_days"], local["status"]) == (30, 10, "stopped")
+    assert "眉县限时办结制" in local["basis"] and "第三十四条" in handling["basis"]
     hearing = [d for d in case["deadlines"] if d["clock"] == "recheck_decision"]
     assert hearing and all(d["status"] == "stopped" for d in hearing)
     transitions = [e["trigger"] for e in case["timeline"] if e["action"] == "transition"]

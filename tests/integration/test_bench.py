@@ -103,3 +103,24 @@ def test_migration_0005_adds_the_bench_indexes_and_takes_them_away_again(scratch
             assert wanted <= names(table)
     finally:
         engine.dispose()
+
+
+def test_migration_0006_records_the_kind_of_a_breach_and_can_be_taken_away(scratch_url):
+    engine = make_engine(scratch_url)
+    try:
+        upgrade(engine)
+
+        def columns():
+            return {c["name"] for c in inspect(engine).get_columns("accountability_records")}
+
+        assert "kind" in columns()
+        config = alembic_config()
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005_bench_indexes")
+            connection.commit()
+        assert "kind" not in columns()
+        upgrade(engine)
+        assert "kind" in columns()
+    finally:
+        engine.dispose()

@@ -19,7 +19,7 @@ BASE = ["classify", "transfer", "accept"]
 CAL_2027 = """year: 2027
 source: 测试用2027年节假日安排
 holidays: [2027-01-01, 2027-02-05, 2027-02-06, 2027-02-07, 2027-02-08, 2027-02-09,
-           2027-02-10, 2027-02-11]
+           2027-02-10, 2027-02-11, 2027-04-05, 2027-06-09, 2027-09-15, 2027-10-01]
 workdays: [2027-02-13]
 """
 
@@ -43,12 +43,16 @@ def test_registration_starts_the_fifteen_day_routing_clock_from_the_day_of_recei
 def test_meixian_concludes_in_thirty_days_under_its_local_rule_while_jintai_keeps_sixty(cases):
     meixian = cases.walk(BASE, start=at("2026-03-02", 9))
     jintai = cases.walk(BASE, county="jintai", start=at("2026-03-02", 9))
-    mx, jt = clock(meixian, "handling"), clock(jintai, "handling")
+    mx, jt = clock(meixian, "handling@local"), clock(jintai, "handling")
     assert (mx.days, jt.days) == (30, 60)
     assert mx.trigger_date == jt.trigger_date == date(2026, 3, 5)
     assert mx.due_date == date(2026, 4, 7)  # 04-04 is a Saturday in Qingming → next workday 04-07
     assert jt.due_date == date(2026, 5, 6)  # 05-04 falls in Labour Day (05-01..05-05) → 05-06
-    assert "眉县限时办结制" in mx.explanation and "第三十四条" in mx.explanation
+    # The local limit names its own basis and does not read as if Art. 34 set 30 days.
+    assert mx.explanation.startswith(
+        "依据眉县限时办结制（严于信访工作条例第三十四条规定的60日），办理期限（限时办结）30日")
+    # Meixian's statutory 60 days run beside it, as in Jintai.
+    assert clock(meixian, "handling").due_date == jt.due_date
 
 
 def test_the_objection_window_is_five_working_days_and_closes_after_it(cases):
@@ -125,7 +129,9 @@ def test_a_deadline_in_a_year_without_an_official_calendar_is_provisional_until_
     case = cases.fire(case, "accept", county="jintai", when=at("2026-12-10"))
     handling = clock(case, "handling")
     assert handling.provisional and "暂定" in handling.explanation
-    assert handling.due_date == date(2027, 2, 8)  # 12-10 + 60 = 2027-02-08, a Monday
+    # 12-10 + 60 = 2027-02-08, a Monday but 正月初三, fixed by the 放假办法: rolls to the 9th.
+    assert handling.due_date == date(2027, 2, 9)
+    assert "适逢春节，顺延至2027年2月9日" in handling.explanation
     override, changed = import_calendar(session, SYSTEM, at("2026-12-11"), CAL_2027, "2027.yaml")
     assert override.year == 2027 and changed >= 1
     session.expire_all()
@@ -135,7 +141,7 @@ def test_a_deadline_in_a_year_without_an_official_calendar_is_provisional_until_
     assert "顺延" in handling.explanation
     recomputed = session.execute(select(AuditEntry).where(
         AuditEntry.action == "deadline_recomputed", AuditEntry.case_id == case.id)).scalars()
-    assert [e.details["old_due_date"] for e in recomputed] == ["2027-02-08"]
+    assert [e.details["old_due_date"] for e in recomputed] == ["2027-02-09"]
 
 
 def test_importing_a_calendar_needs_an_administrator(world, session):

@@ -42,8 +42,12 @@ def run_together(Session, now, sweepers: int = 2, batch_size: int = 3) -> list:
     return results
 
 
+# One statutory clock per case (Meixian would run its 限时办结 clock beside it).
+COUNTY = "jintai"
+
+
 def test_two_sweepers_running_at_once_raise_each_alert_once(cases, session, Session):
-    made = [cases.walk(["classify", "transfer", "accept"]) for _ in range(CASES)]
+    made = [cases.walk(["classify", "transfer", "accept"], county=COUNTY) for _ in range(CASES)]
     red_on = session.execute(select(func.max(Clock.red_on))).scalar_one()
     session.rollback()  # on SQLite every transaction holds the write lock (BEGIN IMMEDIATE)
 
@@ -63,7 +67,7 @@ def test_two_sweepers_running_at_once_raise_each_alert_once(cases, session, Sess
 def test_four_sweepers_racing_over_three_levels_still_raise_each_level_once(
     cases, session, Session
 ):
-    made = [cases.walk(["classify", "transfer", "accept"]) for _ in range(4)]
+    made = [cases.walk(["classify", "transfer", "accept"], county=COUNTY) for _ in range(4)]
     clock = session.execute(select(Clock).where(Clock.case_id == made[0].id,
                                                 Clock.rule == "handling")).scalar_one()
     days = (clock.blue_on, clock.yellow_on, clock.red_on)
@@ -98,7 +102,7 @@ engine.dispose()
 def test_two_sweeper_processes_started_together_raise_each_alert_once(
     cases, session, database_url, tmp_path
 ):
-    made = [cases.walk(["classify", "transfer", "accept"]) for _ in range(8)]
+    made = [cases.walk(["classify", "transfer", "accept"], county=COUNTY) for _ in range(8)]
     red_on = session.execute(select(func.max(Clock.red_on))).scalar_one()
     session.rollback()
     go = tmp_path / "go"

@@ -25,23 +25,37 @@ from petition_flow.services.inbox import acknowledge, list_inbox, unread_count
 from petition_flow.services.notify import NotifyConfig
 
 QUIET = NotifyConfig()  # no email, no webhook: only the inbox
+# The generic sweeper tests run in a county with the statutory periods only; Meixian's stricter
+# 限时办结 limit runs a second clock of its own (tested in test_local_limits.py).
+COUNTY = "jintai"
 
 
-def handling_clock(session, case) -> Clock:
+LOCAL = "handling@local"  # Meixian's 30-day 限时办结 clock beside the statutory 60 days
+LOCAL_SUBJECT = "办理期限（限时办结）"
+
+
+def handling_clock(session, case, rule: str = "handling") -> Clock:
     return session.execute(
-        select(Clock).where(Clock.case_id == case.id, Clock.rule == "handling")
+        select(Clock).where(Clock.case_id == case.id, Clock.rule == rule)
     ).scalar_one()
 
 
-def alert_rows(session, case) -> list[tuple[str, list[str]]]:
-    rows = session.execute(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id))
+def alert_rows(session, case, clock: Clock | None = None) -> list[tuple[str, list[str]]]:
+    stmt = select(Alert).where(Alert.case_id == case.id)
+    if clock is not None:
+        stmt = stmt.where(Alert.clock_id == clock.id)
+    rows = session.execute(stmt.order_by(Alert.id))
     return [(a.level, a.recipients) for a in rows.scalars()]
+
+
+def local_only(alerts):
+    return [a for a in alerts if a.subject == LOCAL_SUBJECT]
 
 
 def test_a_case_walked_through_blue_yellow_and_red_alerts_exactly_the_roles_named_for_each_level(
     cases, session
 ):
-    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.walk(["classify", "transfer", "accept"], county=COUNTY)
     clock = handling_clock(session, case)
     assert clock.next_level_on == clock.blue_on
 
@@ -54,17 +68,17 @@ def test_a_case_walked_through_blue_yellow_and_red_alerts_exactly_the_roles_name
     assert [(a.level, a.label) for a in blue.alerts + yellow.alerts + red.alerts] == [
         ("blue", "蓝色提示"), ("yellow", "黄色预警"), ("red", "红色超期")]
     assert alert_rows(session, case) == [
-        ("blue", ["handler:handler.meixian"]),
-        ("yellow", ["handler:handler.meixian", "unit_leader:unit_leader.meixian"]),
-        ("red", ["handler:handler.meixian", "unit_leader:unit_leader.meixian",
-                 "county_supervisor:county_supervisor.meixian",
+        ("blue", ["handler:handler.jintai"]),
+        ("yellow", ["handler:handler.jintai", "unit_leader:unit_leader.jintai"]),
+        ("red", ["handler:handler.jintai", "unit_leader:unit_leader.jintai",
+                 "county_supervisor:county_supervisor.jintai",
                  "city_supervisor:city_supervisor.baoji"]),
     ]
     inbox = dict(session.execute(
         select(User.username, func.count()).join(InboxItem, InboxItem.user_id == User.id)
         .group_by(User.username)).all())
-    assert inbox == {"handler.meixian": 3, "unit_leader.meixian": 2,
-                     "county_supervisor.meixian": 1, "city_supervisor.baoji": 1}
+    assert inbox == {"handler.jintai": 3, "unit_leader.jintai": 2,
+                     "county_supervisor.jintai": 1, "city_supervisor.baoji": 1}
     assert red.alerts[0].reached_at == at(clock.red_on, 0)
     assert red.alerts[0].days_late == 0
     assert all(a.deadline_version == 1 for a in session.execute(select(Alert)).scalars())
@@ -72,7 +86,7 @@ def test_a_case_walked_through_blue_yellow_and_red_alerts_exactly_the_roles_name
 
 
 def test_a_second_sweep_on_the_same_day_raises_nothing(cases, session):
-    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.walk(["classify", "transfer", "accept"], county=COUNTY)
     clock = handling_clock(session, case)
     first = sweep_deadlines(session, at(clock.yellow_on, 9), config=QUIET)
     again = sweep_deadlines(session, at(clock.yellow_on, 17), config=QUIET)
@@ -83,7 +97,7 @@ def test_a_second_sweep_on_the_same_day_raises_nothing(cases, session):
 def test_the_unique_constraint_stops_a_repeat_even_when_the_sweep_bookkeeping_is_lost(
     cases, session
 ):
-    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.walk(["classify", "transfer", "accept"], county=COUNTY)
     clock = handling_clock(session, case)
     sweep_deadlines(session, at(clock.red_on, 9), config=QUIET)
     clock.next_level_on = clock.blue_on  # as if the clock's progress had not been saved
@@ -104,12 +118,12 @@ def test_a_petitioners_window_never_raises_an_alert(cases, session):
 
 
 def test_an_approved_extension_is_a_new_deadline_version_that_is_warned_afresh(cases, session):
-    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.walk(["classify", "transfer", "accept"], county=COUNTY)
     clock = handling_clock(session, case)
     sweep_deadlines(session, at(clock.yellow_on, 9), config=QUIET)
     cases.fire(case, "request_extension", {"days": 10, "reason": "需要补充调查"},
-               when=at(clock.yellow_on, 10))
-    cases.fire(case, "approve_extension", {}, when=at(clock.yellow_on, 11))
+               county=COUNTY, when=at(clock.yellow_on, 10))
+    cases.fire(case, "approve_extension", {}, county=COUNTY, when=at(clock.yellow_on, 11))
     session.refresh(clock)
     assert clock.version == 2 and clock.next_level_on == clock.blue_on
     later = sweep_deadlines(session, at(clock.yellow_on, 9), config=QUIET)
@@ -122,13 +136,13 @@ def test_an_approved_extension_is_a_new_deadline_version_that_is_warned_afresh(c
 def test_red_on_a_duty_clock_writes_an_accountability_record_naming_unit_person_and_article(
     cases, session, world
 ):
-    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.walk(["classify", "transfer", "accept"], county=COUNTY)
     clock = handling_clock(session, case)
     red = sweep_deadlines(session, at(clock.red_on, 9), config=QUIET)
     record = session.execute(select(AccountabilityRecord)).scalar_one()
     assert red.alerts[0].accountability_id == record.id
-    assert record.unit_id == world.unit("meixian.hrss")
-    assert record.user_id == world.actor("handler").user_id  # the first handler
+    assert record.unit_id == world.unit("jintai.hrss")
+    assert record.user_id == world.actor("handler", COUNTY).user_id  # the first handler
     assert record.article == "信访工作条例第四十五条"
     assert record.status == "pending" and record.due_date == clock.due_date
 
@@ -153,19 +167,19 @@ def test_a_bureau_still_holding_a_matter_is_warned_through_its_reception_staff(c
 
 
 def test_the_inbox_counts_unread_alerts_and_acknowledging_one_is_audited(cases, session, world):
-    case = cases.walk(["classify", "transfer", "accept"])
+    case = cases.walk(["classify", "transfer", "accept"], county=COUNTY)
     clock = handling_clock(session, case)
     sweep_deadlines(session, at(clock.blue_on, 9), config=QUIET)
     sweep_deadlines(session, at(clock.yellow_on, 9), config=QUIET)
-    handler = world.actor("handler")
+    handler = world.actor("handler", COUNTY)
     assert unread_count(session, handler) == 2
     items = list_inbox(session, handler)
     assert items[0].title.startswith("【黄色预警】") and case.case_no in items[0].title
     acknowledge(session, handler, at(clock.yellow_on, 10), items[0].id)
     assert unread_count(session, handler) == 1
-    assert unread_count(session, world.actor("unit_leader")) == 1
+    assert unread_count(session, world.actor("unit_leader", COUNTY)) == 1
     acks = session.execute(select(AuditEntry).where(AuditEntry.action == "alert_acknowledged"))
-    assert [e.actor_username for e in acks.scalars()] == ["handler.meixian"]
+    assert [e.actor_username for e in acks.scalars()] == ["handler.jintai"]
 
 
 def test_after_a_holiday_week_outage_what_went_red_is_raised_once_with_the_real_time(
@@ -175,27 +189,29 @@ def test_after_a_holiday_week_outage_what_went_red_is_raised_once_with_the_real_
     watched = cases.walk(["classify", "transfer", "accept"], start=at("2026-08-28", 9))
     # Accepted 6 Sep: due 6 Oct, a holiday, so 8 Oct; its 3 working days left start on 29 Sep.
     unseen = cases.walk(["classify", "transfer", "accept"], start=at("2026-09-03", 9))
-    clock = handling_clock(session, watched)
+    clock = handling_clock(session, watched, LOCAL)
     assert (clock.due_date, clock.red_on) == (date(2026, 9, 30), date(2026, 10, 1))
 
     before = sweep_deadlines(session, at("2026-09-30", 18), config=QUIET)
-    assert [(a.case_no, a.level) for a in before.alerts] == [
+    assert [(a.case_no, a.level) for a in local_only(before.alerts)] == [
         (watched.case_no, "yellow"), (unseen.case_no, "yellow")]
     # The server is down from the evening of 30 Sep to the morning of Fri 9 Oct.
     back = sweep_deadlines(session, at("2026-10-09", 9), config=QUIET)
     restarted = sweep_deadlines(session, at("2026-10-09", 9, 1), config=QUIET)
 
     assert restarted.alerts == []
-    assert [(a.case_no, a.level) for a in back.alerts] == [
+    back_local = local_only(back.alerts)
+    assert [(a.case_no, a.level) for a in back_local] == [
         (watched.case_no, "red"), (unseen.case_no, "red")]
-    red = back.alerts[0]
+    red = back_local[0]
     assert red.reached_at == at("2026-10-01", 0) and red.raised_at == at("2026-10-09", 9)
     assert red.days_late == 8
-    unseen_clock = handling_clock(session, unseen)
-    assert back.alerts[1].reached_at == at(unseen_clock.red_on, 0)
+    unseen_clock = handling_clock(session, unseen, LOCAL)
+    assert back_local[1].reached_at == at(unseen_clock.red_on, 0)
     assert unseen_clock.due_date == date(2026, 10, 8)
-    assert [level for level, _ in alert_rows(session, unseen)] == ["yellow", "red"]
-    assert session.execute(select(func.count()).select_from(Alert)).scalar_one() == 4
+    assert [level for level, _ in alert_rows(session, unseen, unseen_clock)] == ["yellow", "red"]
+    assert session.execute(select(func.count()).select_from(Alert)
+                           .where(Alert.subject == LOCAL_SUBJECT)).scalar_one() == 4
 
 
 def test_the_supervisors_digest_goes_out_on_working_days_only(cases, session):
@@ -265,8 +281,9 @@ def test_dashboard_counts_of_each_colour_follow_what_the_actor_may_see(cases, se
         f = warning_figures(session, world.actor(role, county), now)
         return f.red, f.yellow, f.blue, f.new_alerts, f.pending_accountability
 
-    assert colours("city_supervisor") == (1, 1, 0, 2, 1)
-    assert colours("county_supervisor") == (1, 0, 0, 1, 1)
+    # Meixian: red on its 30-day 限时办结 clock, and yellow on the statutory 60 days (30 Oct).
+    assert colours("city_supervisor") == (1, 2, 0, 3, 1)
+    assert colours("county_supervisor") == (1, 1, 0, 2, 1)
     assert colours("county_supervisor", "jintai") == (0, 1, 0, 1, 0)
     assert colours("handler", "jintai") == (0, 1, 0, 1, 0)
     assert colours("handler", "longxian") == (0, 0, 0, 0, 0)

@@ -188,7 +188,9 @@ def test_an_online_review_request_arrives_with_its_received_date_for_staff(sessi
         feedback.request_review(session, when, case, "decide_review", "不是申请")
     requests = feedback.staff_feedback(session, case).requests
     assert [(r.label, r.recorded) for r in requests] == [("申请复查", False)]
-    cases.fire(case, "request_review", {"reason": "信访人网上请求复查"},
+    # Staff record it the next day with the day it was received online (第三十五条).
+    cases.fire(case, "request_review", {"reason": "信访人网上请求复查",
+                                        "received_on": when.date().isoformat()},
                when=when + timedelta(days=1))
     requests = feedback.staff_feedback(session, case).requests
     assert [r.recorded for r in requests] == [True]

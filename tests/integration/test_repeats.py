@@ -80,3 +80,59 @@ def test_a_petitioner_of_another_county_is_never_shown_as_a_match(cases):
     form = cases.form()
     cases.register(county="jintai", **form)
     assert cases.register(county="meixian", **form).repeat_of_id is None
+
+
+# --- Art. 19 ¶3: only an earlier case accepted or in handling within its limit (or pending
+# higher up) makes a new petition a repeat ------------------------------------------------
+
+def _linked(cases, original, form):
+    return cases.register(when=days_after(original.updated_at, 1),
+                          **{**form, "repeat_of_id": original.id})
+
+
+def _walked(cases, form, steps):
+    case = cases.register(**form)
+    for step in steps:
+        inputs = {"category": "appeal", "route": "6"} if step == "classify" else None
+        case = cases.fire(case, step, inputs)
+    return case
+
+
+def test_a_petition_linked_to_a_case_that_was_not_accepted_is_not_a_repeat(cases):
+    from petition_flow.errors import TransitionNotAllowed
+
+    form = cases.form()
+    original = _walked(cases, form, ["classify", "transfer", "reject"])
+    assert original.state == "not_accepted"
+    new = _linked(cases, original, form)
+    with pytest.raises(TransitionNotAllowed, match="不构成重复信访（第十九条第三款）"):
+        cases.fire(new, "close_as_repeat", {"reason": "重复"})
+    assert cases.fire(new, "classify", {"category": "appeal", "route": "6"}).state == "triaged"
+
+
+def test_a_case_past_its_statutory_handling_period_does_not_make_a_new_petition_a_repeat(cases):
+    from petition_flow.errors import TransitionNotAllowed
+    from petition_flow.services.clocks import open_clock
+
+    form = cases.form()
+    original = _walked(cases, form, ["classify", "transfer", "accept"])
+    due = open_clock(original, "handling").due_date
+    # Within the 60 days (but past Meixian's local 30) it is still a repeat ...
+    within = cases.register(when=days_after(due, -5), **{**form, "repeat_of_id": original.id})
+    assert cases.fire(within, "close_as_repeat", {"reason": "仍在办理期限内"},
+                      when=days_after(due, -4)).state == "merged_as_repeat"
+    # ... after them it is not.
+    late = cases.register(when=days_after(due, 2), **{**form, "repeat_of_id": original.id})
+    with pytest.raises(TransitionNotAllowed, match="已超过办理期限"):
+        cases.fire(late, "close_as_repeat", {"reason": "重复"}, when=days_after(due, 3))
+
+
+def test_a_case_in_handling_within_its_period_makes_a_linked_petition_a_repeat(cases):
+    form = cases.form()
+    original = cases.register(**form)
+    for step in ["classify", "transfer", "accept"]:
+        inputs = {"category": "appeal", "route": "6"} if step == "classify" else None
+        original = cases.fire(original, step, inputs)
+    new = _linked(cases, original, form)
+    assert cases.fire(new, "close_as_repeat", {"reason": "原事项仍在办理期限内"}).state == \
+        "merged_as_repeat"

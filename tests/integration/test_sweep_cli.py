@@ -30,7 +30,8 @@ def test_sweep_now_prints_in_chinese_what_it_raised_and_raises_it_once(
     assert result.output.splitlines() == [
         "期限扫描：2026-10-09 09:00（北京时间）",
         "新发预警 1 条：红色超期 1 条，黄色预警 0 条，蓝色提示 0 条。",
-        f"【红色超期】{case_no} 办理期限，截止 2026-09-30，2026-10-01 00:00 起，"
+        # Meixian's 30-day 限时办结 clock; the statutory 60 days run to 2026-10-30.
+        f"【红色超期】{case_no} 办理期限（限时办结），截止 2026-09-30，2026-10-01 00:00 起，"
         "停机期间达到，补发（迟8日）",
         "    责任单位：眉县人力资源和社会保障局",
         "    通知：承办人 handler.meixian、单位负责人 unit_leader.meixian、"

@@ -199,7 +199,8 @@ def test_invalid_period_parameters_are_rejected_with_a_chinese_message(
 OVERRIDE_2027_TEXT = """\
 year: 2027
 source: 测试用安排（非真实通知）
-holidays: [2027-01-19]
+holidays: [2027-01-01, 2027-01-19, 2027-02-05, 2027-02-08, 2027-04-05, 2027-06-09, 2027-09-15,
+           2027-10-01]
 workdays: []
 """
 
@@ -208,17 +209,22 @@ def test_the_unknown_year_cases_assume_the_package_has_no_2027_data() -> None:
     assert not CALENDAR.is_official(2027), "chinesecalendar now covers 2027: move these cases on"
 
 
-def test_a_sixty_day_period_into_an_unpublished_year_is_provisional_and_weekend_only() -> None:
+def test_a_sixty_day_period_into_an_unpublished_year_is_provisional_and_says_tiaoxiu_is_unknown(
+) -> None:
     result = _due("2026-11-20", 60)
     assert (result.last_day, result.due_date) == (date(2027, 1, 19), date(2027, 1, 19))
     assert result.provisional is True
-    assert "2027年节假日安排尚未公布，暂按周末计算（暂定）" in result.explanation
+    assert "2027年调休安排尚未公布" in result.explanation
+    assert "《全国年节及纪念日放假办法》" in result.explanation and "（暂定）" in result.explanation
 
 
-def test_an_unpublished_new_years_day_is_treated_as_an_ordinary_friday() -> None:
-    result = _due("2026-12-17", 15)
-    assert result.due_date == date(2027, 1, 1)
+def test_an_unpublished_new_years_day_is_a_rest_day_and_the_period_rolls_past_it() -> None:
+    # The review's case: accepted 2026-12-02, 30 days end on 2027-01-01 (元旦, a Friday).
+    result = _due("2026-12-02", 30)
+    assert (result.last_day, result.due_date) == (date(2027, 1, 1), date(2027, 1, 4))
     assert result.provisional is True
+    assert "适逢元旦，顺延至2027年1月4日" in result.explanation
+    assert "其中元旦（2027年1月1日）计为休息日" in result.explanation
 
 
 def test_a_provisional_period_ending_on_a_weekend_still_rolls_to_monday() -> None:
@@ -229,8 +235,9 @@ def test_a_provisional_period_ending_on_a_weekend_still_rolls_to_monday() -> Non
 
 def test_a_working_day_period_crossing_into_an_unpublished_year_does_not_crash() -> None:
     result = _due("2026-12-30", 5, W)
-    assert result.due_date == date(2027, 1, 6)
+    assert result.due_date == date(2027, 1, 7)  # 2027-01-01 is not counted as a working day
     assert result.provisional is True
+    assert "元旦（2027年1月1日）计为休息日" in result.explanation
 
 
 def test_a_published_override_makes_the_same_period_official_and_rolls_past_its_holiday() -> None:

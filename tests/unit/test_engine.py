@@ -213,9 +213,16 @@ def test_a_new_registration_offers_reception_only_classification(engine):
 
 
 def test_a_registration_linked_to_an_open_case_offers_only_closing_it_as_a_repeat(engine):
-    case = view("registered", repeat_of_state="under_handling")
+    case = view("registered", repeat_of_state="under_handling", repeat_of_pending=True)
 
     assert names(engine.available(case, "reception")) == ["close_as_repeat"]
+
+
+def test_a_registration_linked_to_a_case_no_longer_pending_is_triaged_as_new(engine):
+    # Art. 19 ¶3: the earlier case was not accepted, answered or is past its period.
+    case = view("registered", repeat_of_state="not_accepted", repeat_of_pending=False)
+
+    assert names(engine.available(case, "reception")) == ["classify"]
 
 
 def test_a_triaged_appeal_for_the_petition_procedure_offers_reclassify_transfer_and_assign(engine):

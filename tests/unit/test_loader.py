@@ -226,10 +226,10 @@ def test_a_clock_looser_than_its_statutory_period_is_rejected_naming_the_file_an
     assert_refused_at(doc, "clocks.handling.days")
 
 
-def test_a_clock_without_its_legal_article_is_rejected_naming_the_file_and_key(doc):
-    del doc["clocks"]["objection"]["article"]
+def test_a_clock_without_its_statutory_reference_is_rejected_naming_the_file_and_key(doc):
+    del doc["clocks"]["objection"]["statutory"]
 
-    assert_refused_at(doc, "clocks.objection.article")
+    assert_refused_at(doc, "clocks.objection.statutory")
 
 
 def test_a_clock_paused_in_a_state_where_it_does_not_run_is_rejected_naming_the_file_and_key(doc):
@@ -350,7 +350,7 @@ def test_a_file_that_is_not_a_mapping_is_rejected_naming_the_file():
 
 def test_several_errors_in_one_file_are_all_reported_one_per_line(doc):
     doc["deadline_rules"] = {}
-    del doc["clocks"]["objection"]["article"]
+    doc["clocks"]["objection"]["article"] = "信访工作条例第二十三条"
     i, t = transition(doc, "accept", "transferred")
     t["actions"] = ["send_sms"]
 
@@ -358,7 +358,8 @@ def test_several_errors_in_one_file_are_all_reported_one_per_line(doc):
 
     assert lines == [
         "broken.yaml: deadline_rules: 未知的键。",
-        "broken.yaml: clocks.objection.article: 每个期限都须注明依据（条款）。",
+        "broken.yaml: clocks.objection.article: 条款、天数上限、单位、延长上限和是否为机关职责由代码中的"
+        "法定期限表规定，工作流文件只能用 statutory 引用，不得重新定义。",
         f"broken.yaml: transitions[{i}].actions[0]: 未知动作“send_sms”。",
     ]
 

@@ -18,15 +18,23 @@ from petition_flow.domain.workcalendar import (
 
 CALENDAR = WorkCalendar()
 SOURCE = "国务院办公厅关于2027年部分节假日安排的通知"
+# The weekdays among 2027's days off fixed by the 放假办法 (元旦, 除夕, 初三, 清明, 端午, 中秋, 国庆);
+# every 2027 schedule must list them.
+FIXED_2027 = "2027-01-01, 2027-02-05, 2027-02-08, 2027-04-05, 2027-06-09, 2027-09-15, 2027-10-01"
+FIXED_2026 = ("2026-01-01, 2026-02-16, 2026-02-17, 2026-02-18, 2026-02-19, 2026-05-01, "
+              "2026-06-19, 2026-09-25, 2026-10-01, 2026-10-02")
+FIXED_2028 = ("2028-01-25, 2028-01-26, 2028-01-27, 2028-01-28, 2028-04-04, 2028-05-01, "
+              "2028-05-02, 2028-10-02, 2028-10-03")
 
 
 def _text(
     year: str = "2027",
     source: str = SOURCE,
-    holidays: str = "[2027-01-01, 2027-02-05, 2027-02-08]",
+    holidays: str = f"[{FIXED_2027}, 2027-02-09]",
     workdays: str = "[2027-01-30]",
 ) -> str:
-    """A test-made 2027 schedule (not the real one): 2027-01-30 is a Saturday."""
+    """A test-made 2027 schedule (not the real one): 2027-01-30 is a Saturday worked and
+    2027-02-09 a Tuesday given off in exchange."""
     return f"year: {year}\nsource: {source}\nholidays: {holidays}\nworkdays: {workdays}\n"
 
 
@@ -71,11 +79,12 @@ def test_the_package_years_are_official_and_years_outside_them_are_not() -> None
     assert not CALENDAR.is_official(2027)
 
 
-def test_a_year_the_package_does_not_know_falls_back_to_monday_to_friday_without_raising() -> None:
-    assert CALENDAR.is_workday(date(2027, 1, 1)) is True  # a Friday; 元旦 not yet published
+def test_a_year_the_package_does_not_know_keeps_its_fixed_holidays_without_raising() -> None:
+    assert CALENDAR.is_workday(date(2027, 1, 1)) is False  # a Friday, but 元旦 is fixed by law
+    assert CALENDAR.is_workday(date(2027, 1, 4)) is True
     assert CALENDAR.is_workday(date(2027, 1, 2)) is False
-    assert CALENDAR.is_workday(date(2003, 1, 1)) is True
-    assert CALENDAR.add_workdays(date(2026, 12, 30), 5) == date(2027, 1, 6)
+    assert CALENDAR.is_workday(date(2003, 1, 1)) is True  # before the 2008 办法: weekdays only
+    assert CALENDAR.add_workdays(date(2026, 12, 30), 5) == date(2027, 1, 7)
 
 
 # --- next_workday / add_workdays ---
@@ -133,7 +142,7 @@ def test_every_holiday_name_the_package_uses_is_translated() -> None:
         pytest.param(date(2026, 7, 11), id="ordinary-saturday"),
         pytest.param(date(2026, 7, 15), id="ordinary-wednesday"),
         pytest.param(date(2026, 10, 10), id="make-up-saturday"),
-        pytest.param(date(2027, 1, 1), id="unpublished-year"),
+        pytest.param(date(2027, 1, 4), id="unpublished-year-weekday"),
     ],
 )
 def test_a_day_that_is_not_a_statutory_holiday_has_no_holiday_name(day: date) -> None:
@@ -147,8 +156,9 @@ def test_an_override_decides_its_workdays_and_holidays_and_makes_its_year_offici
     calendar = WorkCalendar([_override()])
     assert calendar.is_official(2027)
     assert calendar.is_workday(date(2027, 1, 30)) is True  # listed make-up Saturday
-    assert calendar.is_workday(date(2027, 2, 8)) is False  # listed Monday off
-    assert calendar.holiday_name(date(2027, 2, 8)) == "法定节假日"
+    assert calendar.is_workday(date(2027, 2, 9)) is False  # listed Tuesday off in lieu
+    assert calendar.holiday_name(date(2027, 2, 9)) == "法定节假日"
+    assert calendar.holiday_name(date(2027, 2, 8)) == "春节"  # a fixed day keeps its name
 
 
 def test_an_override_year_follows_the_weekday_rule_for_days_it_does_not_list() -> None:
@@ -159,19 +169,19 @@ def test_an_override_year_follows_the_weekday_rule_for_days_it_does_not_list() -
 
 
 def test_an_override_replaces_the_package_data_for_the_year_it_covers() -> None:
-    local = "year: 2026\nsource: 本地调整\nholidays: [2026-10-01]\nworkdays: []\n"
+    local = f"year: 2026\nsource: 本地调整\nholidays: [{FIXED_2026}]\nworkdays: []\n"
     calendar = WorkCalendar([parse_override(local, "2026.yaml")])
-    assert calendar.is_workday(date(2026, 10, 2)) is True
+    assert calendar.is_workday(date(2026, 10, 5)) is True  # in lieu under the package, not here
     assert calendar.is_workday(date(2026, 10, 10)) is False
-    assert calendar.holiday_name(date(2026, 10, 1)) == "法定节假日"
+    assert calendar.holiday_name(date(2026, 10, 1)) == "国庆节"
 
 
 def test_a_later_override_of_the_same_year_wins() -> None:
     first = _override()
-    second = _override(_text(holidays="[2027-01-04]", workdays="[]"))
+    second = _override(_text(holidays=f"[{FIXED_2027}, 2027-01-04]", workdays="[]"))
     calendar = WorkCalendar([first, second])
     assert calendar.is_workday(date(2027, 1, 4)) is False
-    assert calendar.is_workday(date(2027, 2, 8)) is True
+    assert calendar.is_workday(date(2027, 2, 9)) is True
     assert calendar.version == WorkCalendar([second]).version
 
 
@@ -191,11 +201,11 @@ def test_the_version_changes_when_an_override_is_added() -> None:
 
 def test_the_version_is_stable_for_the_same_data_and_changes_when_the_data_changes() -> None:
     a = _override()
-    b = _override(_text(year="2028", holidays="[2028-01-03]", workdays="[]"), "2028.yaml")
+    b = _override(_text(year="2028", holidays=f"[{FIXED_2028}]", workdays="[]"), "2028.yaml")
     version = WorkCalendar([b, a]).version
     assert version == WorkCalendar([a, b]).version
     assert version.index("+2027:") < version.index("+2028:")
-    changed = _override(_text(holidays="[2027-01-01]"))
+    changed = _override(_text(holidays=f"[{FIXED_2027}]"))
     assert WorkCalendar([changed]).version != WorkCalendar([a]).version
 
 
@@ -205,7 +215,8 @@ def test_the_version_is_stable_for_the_same_data_and_changes_when_the_data_chang
 def test_a_valid_override_file_is_parsed_into_sets_of_dates() -> None:
     override = _override()
     assert (override.year, override.source) == (2027, SOURCE)
-    assert override.holidays == {date(2027, 1, 1), date(2027, 2, 5), date(2027, 2, 8)}
+    assert override.holidays == {date.fromisoformat(d) for d in FIXED_2027.split(", ")} | {
+        date(2027, 2, 9)}
     assert override.workdays == {date(2027, 1, 30)}
     assert len(override.sha256) == 64
 
@@ -216,7 +227,8 @@ def test_quoted_dates_block_lists_comments_and_order_do_not_change_the_content_h
         f"source: '{SOURCE}'\n"
         "year: 2027\n"
         "workdays:\n  - '2027-01-30'  # 周六上班\n"
-        "holidays:\n  - 2027-02-08\n  - '2027-01-01'\n  - 2027-02-05\n"
+        "holidays:\n  - 2027-02-09\n  - 2027-02-08\n  - '2027-01-01'\n  - 2027-02-05\n"
+        "  - '2027-04-05'\n  - 2027-06-09\n  - 2027-09-15\n  - 2027-10-01\n"
     )
     assert _override(other) == _override()
 

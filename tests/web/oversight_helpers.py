@@ -28,9 +28,19 @@ def handling_clock(session, case_id: int) -> Clock:
                                                Clock.rule == "handling")).scalar_one()
 
 
+def statutory_only(session, case_id: int) -> None:
+    """Follow the statutory 办理期限 alone: Meixian's 30-day 限时办结 clock, which runs beside
+    it, has its own tests (tests/integration/test_local_limits.py)."""
+    for local in session.execute(select(Clock).where(Clock.case_id == case_id,
+                                                     Clock.rule == "handling@local")).scalars():
+        local.status, local.next_level_on = "stopped", None
+    session.flush()
+
+
 def swept_red(cases, session, county: str = "meixian"):
     """An accepted case whose handling clock the sweeper found red: alert, inbox, record."""
     case = cases.walk(["classify", "transfer", "accept"], county=county)
+    statutory_only(session, case.id)
     red_on = handling_clock(session, case.id).red_on
     sweep_deadlines(session, at(red_on + timedelta(days=1)), config=QUIET)
     record = session.execute(select(AccountabilityRecord)

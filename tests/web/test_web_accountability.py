@@ -1,6 +1,5 @@
 """追责问责 list: county and city supervisors confirm or dismiss, always with a reason."""
 
-from sqlalchemy import select
 
 from petition_flow.models import AccountabilityRecord
 from tests.web.conftest import text
@@ -85,6 +84,6 @@ def test_deciding_needs_the_csrf_token(as_user, cases, session):
     response = as_user("county_supervisor.meixian").post(
         f"/supervision/accountability/{record_id}/confirm", {"reason": "属实"}, csrf=False)
     assert response.status_code == 400 and "CSRF" in text(response)
-    pending = session.execute(select(AccountabilityRecord.status)).scalar_one()
+    pending = session.get(AccountabilityRecord, record_id).status
     session.commit()
     assert pending == "pending"

@@ -6,6 +6,8 @@ import re
 from helpers import at
 from sqlalchemy import select
 
+from petition_flow import clock
+from petition_flow.clock import local_date
 from petition_flow.models import AuditEntry, Case
 from petition_flow.services.audit import verify_chain
 from petition_flow.services.demo import REPLY
@@ -144,8 +146,10 @@ def test_a_petition_goes_through_all_six_steps_on_the_pages_and_every_step_is_in
         (reception, "transfer", {"unit": str(hrss)}),
         (handler, "accept", {}),
         (handler, "reply", REPLY),
+        # Served the day the reply is issued: a delivery cannot predate the reply.
         (handler, "deliver", {"delivery_method": "in_person",
-                              "delivered_on": "2026-03-10", "receipt": "signed"}),
+                              "delivered_on": local_date(clock.now()).isoformat(),
+                              "receipt": "signed"}),
         (handler, "evaluate", {"rating": "satisfied", "comment": "满意"}),
         (handler, "close", {}),
     ]

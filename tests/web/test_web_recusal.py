@@ -112,5 +112,5 @@ def test_a_recused_handler_is_not_told_of_the_cases_alerts_or_orders(
                             config=QUIET)
     session.commit()
     assert inbox_items(session, "handler.meixian") == []
-    kinds = sorted(i.kind for i in inbox_items(session, "unit_leader.meixian"))
-    assert kinds == ["alert", "supervision"]
+    kinds = {i.kind for i in inbox_items(session, "unit_leader.meixian")}  # (Meixian's local
+    assert kinds == {"alert", "supervision"}  # 30-day clock alerts too: one alert per clock)

@@ -147,7 +147,7 @@ def calendar_upload():
         raise_http(exc)
         return _calendar_page(form, [exc.message], status=400)
     flash(f"已导入 {override.year} 年节假日安排：放假 {len(override.holidays)} 天，"
-          f"调休上班 {len(override.workdays)} 天；{count} 个未办结期限的截止日期已重新计算。",
+          f"调休上班 {len(override.workdays)} 天；{count} 个未办结期限的截止日期因此改变。",
           "success")
     return redirect(url_for("admin.calendar"))
 
