@@ -26,6 +26,7 @@ from petition_flow.models import (
     CaseNumber,
     Clock,
     Delivery,
+    IdempotencyKey,
     InboxItem,
     Notice,
     Party,
@@ -44,7 +45,7 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
+CASE_TABLES = (IdempotencyKey, ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party, Case, CaseNumber,
                CalendarYear)
 

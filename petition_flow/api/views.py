@@ -16,6 +16,7 @@ from ..services import inbox, queries
 from ..services.actor import can_see_parties
 from ..services.calendars import current_calendar, plain_due
 from ..services.disclosure import reveal_petitioners
+from ..services.idempotency import HEADER, answer_once, fingerprint
 from ..services.org import require_own_county
 from ..services.petitions import (
     all_engines,
@@ -58,31 +59,46 @@ def _viewable_case(case_id: int):
         raise NotFoundError("未找到该信访事项。") from None
 
 
-def _detail(case, status: int = 200, *, audit_reveal: bool = True):
+def _detail_body(case) -> dict:
     """The case as the caller may see it. Showing petitioners in full is audited, as every
-    reveal on the pages is (信访工作条例第三十条、第四十六条); the registration answer is not, since
-    the caller has just typed those details in."""
+    reveal on the pages is (信访工作条例第三十条、第四十六条), in the same transaction that
+    builds the answer, before it is given."""
     session, actor, instant = get_session(), g.api_actor, now()
-    if audit_reveal and case.parties and can_see_parties(actor, case):
+    if case.parties and can_see_parties(actor, case):
         reveal_petitioners(session, actor, instant, case.id, reason=API_READ_REASON)
     spec = engine_for(case).spec
     triggers = available_triggers(session, actor, case, instant)
-    body = serialize.case_detail(session, actor, case, spec, triggers, local_date(instant))
-    return jsonify(body, status)
+    return serialize.case_detail(session, actor, case, spec, triggers, local_date(instant))
+
+
+def _answer_once(work, body) -> object:
+    """One write transaction for the change, its audit, the answer and the Idempotency-Key
+    (services/idempotency.py); a replay answers with the stored first answer."""
+    key = request.headers.get(HEADER)
+    answer = answer_once(get_session(), g.api_actor, now(), work, key=key,
+                         request_fingerprint=fingerprint(request.method, request.path, body))
+    response = jsonify(answer.body, answer.status)
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.post("/petitions")
 def petition_register():
     body = read_json(request, "RegistrationRequest")
+    sent = dict(body)
     session, actor = get_session(), g.api_actor
     county = body.pop("county", None)
     if county is not None:
         require_own_county(session, actor, county)
     instant = now()
-    result = register_petition(session, actor, instant, body)
-    spec = engine_for(result.case).spec
-    return jsonify(serialize.registered(result.case, spec, result.matches,
-                                        local_date(instant)), 201)
+
+    def work():
+        result = register_petition(session, actor, instant, body)
+        spec = engine_for(result.case).spec
+        return 201, serialize.registered(result.case, spec, result.matches, local_date(instant))
+
+    return _answer_once(work, sent)
 
 
 @bp.get("/petitions")
@@ -101,7 +117,13 @@ def petition_list():
 
 @bp.get("/petitions/<case_id>")
 def petition_detail(case_id: str):
-    return _detail(_viewable_case(path_id(case_id)))
+    case = _viewable_case(path_id(case_id))
+    if case.parties and can_see_parties(g.api_actor, case):
+        # The reveal is written, and the answer built, in one transaction before answering.
+        answer = answer_once(get_session(), g.api_actor, now(),
+                             lambda: (200, _detail_body(case)))
+        return jsonify(answer.body, answer.status)
+    return jsonify(_detail_body(case))
 
 
 @bp.post("/petitions/<case_id>/events")
@@ -109,9 +131,13 @@ def petition_fire(case_id: str):
     number = path_id(case_id)
     body = read_json(request, "EventRequest")
     _viewable_case(number)
-    case = fire_transition(get_session(), g.api_actor, now(), number, body["trigger"],
-                           body.get("data") or {}, body.get("version"))
-    return _detail(case)
+
+    def work():
+        case = fire_transition(get_session(), g.api_actor, now(), number, body["trigger"],
+                               body.get("data") or {}, body.get("version"))
+        return 200, _detail_body(case)
+
+    return _answer_once(work, body)
 
 
 @bp.get("/stats")

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..db import write_transaction
+from ..db import retry_conflicts, write_transaction
 from ..errors import ValidationError
 from ..models import Party
 from .actor import Actor, require_view
@@ -19,6 +19,7 @@ from .audit import AuditBatch
 from .petitions import load_case
 
 
+@retry_conflicts
 def reveal_petitioners(session: Session, actor: Actor, now: datetime, case_id: int,
                        reason: str = "") -> list[Party]:
     """Audit the reveal, commit, and return the case's petitioners unmasked."""

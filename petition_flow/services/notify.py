@@ -203,7 +203,7 @@ def deliver_pending(session: Session, now: datetime, config: NotifyConfig | None
 
 
 def _claim(session: Session, now: datetime, limit: int) -> list[Delivery]:
-    with write_transaction(session):
+    with write_transaction(session, audited=False):
         rows = session.execute(
             select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
@@ -217,7 +217,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[Delivery]:
 
 
 def _finish(session: Session, delivery_id: int, now: datetime, error: str | None) -> None:
-    with write_transaction(session):
+    with write_transaction(session, audited=False):
         row = session.get(Delivery, delivery_id, with_for_update=True, populate_existing=True)
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", now, None
