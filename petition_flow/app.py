@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g
 
 from . import config, paths
-from .db import make_engine, make_session_factory
+from .db import PAGE_BUSY_TIMEOUT, make_engine, make_session_factory
 from .extensions import csrf, login_manager
 
 
@@ -51,7 +51,10 @@ def _instance_secret(instance: Path) -> str:
 
 
 def register_database(app: Flask) -> None:
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    # Pages wait at most a few seconds for a held SQLite lock, then answer 503 (db.py).
+    engine = app.config.get("ENGINE") or make_engine(
+        app.config["DATABASE_URL"],
+        busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", PAGE_BUSY_TIMEOUT)))
     app.extensions["petition_flow.engine"] = engine
     app.extensions["petition_flow.sessions"] = make_session_factory(engine)
 
