@@ -184,16 +184,19 @@ def _calendar_for_cli():
 @calendar_group.command("import", help="导入某一年的节假日安排文件，并重算受影响的未到期期限。")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def calendar_import(file: Path) -> None:
-    from .domain.workcalendar import CalendarFileError
+    from .domain.workcalendar import CalendarFileError, read_calendar_file
     from .services.actor import SYSTEM
     from .services.calendars import import_calendar
 
+    try:
+        text = read_calendar_file(file)
+    except CalendarFileError as exc:
+        raise click.ClickException(str(exc)) from None
     db = Database()
     db.require_schema()
     with db.Session() as session:
         try:
-            override, count = import_calendar(session, SYSTEM, clock.now(),
-                                              file.read_text("utf-8"), file.name)
+            override, count = import_calendar(session, SYSTEM, clock.now(), text, file.name)
         except CalendarFileError as exc:
             raise click.ClickException(str(exc)) from None
         except PetitionFlowError as exc:
