@@ -13,6 +13,7 @@ from flask import Flask, g
 from . import config, paths
 from .db import PAGE_BUSY_TIMEOUT, make_engine, make_session_factory
 from .extensions import csrf, login_manager
+from .settings import read_secret_key
 
 
 def create_app(settings: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
@@ -42,7 +43,7 @@ def _instance_secret(instance: Path) -> str:
     """A per-instance random key, created once and kept in the instance folder."""
     path = instance / "secret_key"
     if path.exists():
-        return path.read_text().strip()
+        return read_secret_key(path)  # empty or unreadable: a clear SettingsError at start
     instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     path.write_text(key)
