@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g
 
 from . import config, paths
-from .db import PAGE_BUSY_TIMEOUT, make_engine, make_session_factory
+from .db import PAGE_BUSY_TIMEOUT, WAITING_WRITERS, make_engine, make_session_factory
 from .extensions import csrf, login_manager
 from .settings import read_secret_key
 
@@ -55,7 +55,8 @@ def register_database(app: Flask) -> None:
     # Pages wait at most a few seconds for a held SQLite lock, then answer 503 (db.py).
     engine = app.config.get("ENGINE") or make_engine(
         app.config["DATABASE_URL"],
-        busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", PAGE_BUSY_TIMEOUT)))
+        busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", PAGE_BUSY_TIMEOUT)),
+        waiting_writers=int(app.config.get("SQLITE_WAITING_WRITERS", WAITING_WRITERS)))
     app.extensions["petition_flow.engine"] = engine
     app.extensions["petition_flow.sessions"] = make_session_factory(engine)
 

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import functools
 import random
+import sqlite3
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -44,13 +46,16 @@ from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # A page should answer "busy" within seconds, not wait half a minute behind a held lock;
 # the command line (sweep, backup tools, migrations) may wait longer.
 PAGE_BUSY_TIMEOUT = 5.0
 CLI_BUSY_TIMEOUT = 30.0
+# Of a server process's worker threads (waitress: 8), at most this many wait on SQLite's
+# write lock; the others stay free for pages that only read.
+WAITING_WRITERS = 4
 
 # pg_advisory_xact_lock key of the audit chain ("PFCHAIN" in ASCII).
 CHAIN_LOCK = 0x50_46_43_48_41_49_4E
@@ -62,12 +67,16 @@ _BUSY_TIMEOUTS: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictiona
 _DEPTH = "petition_flow_write_depth"
 
 
-def make_engine(url: str, *, busy_timeout: float = CLI_BUSY_TIMEOUT, **kwargs) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = CLI_BUSY_TIMEOUT,
+                waiting_writers: int | None = None, **kwargs) -> Engine:
+    """``waiting_writers`` (SQLite): at most this many threads of the process may hold or wait
+    for the write lock; a writer beyond them is answered "busy" at once, so a held lock can
+    never take every worker thread and freeze the pages that only read (the login page)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": busy_timeout, "check_same_thread": False}, **kwargs
         )
-        _configure_sqlite(engine, busy_timeout)
+        _configure_sqlite(engine, busy_timeout, waiting_writers)
         _BUSY_TIMEOUTS[engine] = int(busy_timeout * 1000)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -81,7 +90,14 @@ def busy_timeout_ms(engine: Engine) -> int:
     return _BUSY_TIMEOUTS.get(engine, int(CLI_BUSY_TIMEOUT * 1000))
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+class WritersQueueFull(sqlite3.OperationalError):
+    """More writers of this process wait for the SQLite write lock than allowed."""
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float,
+                      waiting_writers: int | None) -> None:
+    gate = threading.BoundedSemaphore(waiting_writers) if waiting_writers else None
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
@@ -96,7 +112,26 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            conn.exec_driver_sql("BEGIN")
+            return
+        if gate is not None:
+            if not gate.acquire(blocking=False):
+                raise OperationalError("BEGIN IMMEDIATE", None, WritersQueueFull(
+                    "database is locked: too many writers waiting"))
+            conn.info["petition_flow_gate"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _leave(conn)
+            raise
+
+    def _leave(conn):
+        if gate is not None and conn.info.pop("petition_flow_gate", False):
+            gate.release()
+
+    event.listen(engine, "commit", _leave)
+    event.listen(engine, "rollback", _leave)
 
 
 def in_write(session: Session) -> bool:

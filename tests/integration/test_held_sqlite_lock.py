@@ -6,6 +6,7 @@ the held lock is a SQLite matter."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time as wall
 from datetime import datetime
 
@@ -14,7 +15,12 @@ from sqlalchemy import func, select
 
 from petition_flow.app import create_app
 from petition_flow.clock import CHINA_TZ
-from petition_flow.db import PAGE_BUSY_TIMEOUT, make_engine, make_session_factory
+from petition_flow.db import (
+    PAGE_BUSY_TIMEOUT,
+    WAITING_WRITERS,
+    make_engine,
+    make_session_factory,
+)
 from petition_flow.migrate import upgrade
 from petition_flow.models import Case, User
 from petition_flow.services.actor import SYSTEM
@@ -69,3 +75,29 @@ def test_a_write_under_a_held_lock_is_answered_503_within_seconds_not_half_a_min
     assert PAGE_BUSY_TIMEOUT - 0.5 <= took < PAGE_BUSY_TIMEOUT + 3
     with make_session_factory(make_engine(app.config["DATABASE_URL"]))() as session:
         assert session.execute(select(func.count()).select_from(Case)).scalar_one() == 0
+
+
+def test_writers_beyond_the_waiting_limit_are_answered_busy_at_once_and_reads_go_on(held):
+    app, token = held
+    body = {"channel": "web", "summary": "反映供暖不达标", "request": "请求整改",
+            "facts_and_reasons": "室温低。", "petitioners": [{"name": "李秀英"}]}
+    answers: list[tuple[int, float]] = []
+    started = wall.monotonic()
+
+    def write():
+        answer = app.test_client().post("/api/v1/petitions", json=body,
+                                        headers={"Authorization": f"Bearer {token}"})
+        answers.append((answer.status_code, wall.monotonic() - started))
+
+    writers = [threading.Thread(target=write) for _ in range(WAITING_WRITERS + 2)]
+    for w in writers:
+        w.start()
+    wall.sleep(0.5)
+    login = app.test_client().get("/login")  # a read: not queued behind the writers
+    read_took = wall.monotonic() - started
+    for w in writers:
+        w.join(30)
+    assert login.status_code == 200 and read_took < 2
+    assert [status for status, _ in answers] == [503] * len(writers)
+    at_once = [took for _, took in answers if took < 2]
+    assert len(at_once) >= 2  # the ones beyond the limit did not wait for the busy timeout
