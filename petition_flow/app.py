@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask, g
 
 from . import config, paths
-from .db import make_engine, make_session_factory
+from .db import PAGE_BUSY_TIMEOUT, WAITING_WRITERS, make_engine, make_session_factory
 from .extensions import csrf, login_manager
+from .settings import read_secret_key
 
 
 def create_app(settings: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
@@ -42,7 +43,7 @@ def _instance_secret(instance: Path) -> str:
     """A per-instance random key, created once and kept in the instance folder."""
     path = instance / "secret_key"
     if path.exists():
-        return path.read_text().strip()
+        return read_secret_key(path)  # empty or unreadable: a clear SettingsError at start
     instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     path.write_text(key)
@@ -51,7 +52,11 @@ def _instance_secret(instance: Path) -> str:
 
 
 def register_database(app: Flask) -> None:
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    # Pages wait at most a few seconds for a held SQLite lock, then answer 503 (db.py).
+    engine = app.config.get("ENGINE") or make_engine(
+        app.config["DATABASE_URL"],
+        busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", PAGE_BUSY_TIMEOUT)),
+        waiting_writers=int(app.config.get("SQLITE_WAITING_WRITERS", WAITING_WRITERS)))
     app.extensions["petition_flow.engine"] = engine
     app.extensions["petition_flow.sessions"] = make_session_factory(engine)
 

@@ -42,7 +42,28 @@ def _fail(exc: PetitionFlowError) -> None:
     sys.exit(1)
 
 
-@click.group(help="信访事项办理流程引擎（宝鸡市信访工作法治化试点）。")
+class _Main(click.Group):
+    """Settings and database connection errors end a command with one Chinese line each,
+    never a traceback."""
+
+    def invoke(self, ctx):
+        from .settings import SettingsError, database_problem
+
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            for line in exc.problems:
+                click.echo(line, err=True)
+            sys.exit(1)
+        except Exception as exc:
+            line = database_problem(exc)
+            if line is None:
+                raise
+            click.echo(line, err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Main, help="信访事项办理流程引擎（宝鸡市信访工作法治化试点）。")
 def main() -> None:
     pass
 
@@ -184,16 +205,19 @@ def _calendar_for_cli():
 @calendar_group.command("import", help="导入某一年的节假日安排文件，并重算受影响的未到期期限。")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def calendar_import(file: Path) -> None:
-    from .domain.workcalendar import CalendarFileError
+    from .domain.workcalendar import CalendarFileError, read_calendar_file
     from .services.actor import SYSTEM
     from .services.calendars import import_calendar
 
+    try:
+        text = read_calendar_file(file)
+    except CalendarFileError as exc:
+        raise click.ClickException(str(exc)) from None
     db = Database()
     db.require_schema()
     with db.Session() as session:
         try:
-            override, count = import_calendar(session, SYSTEM, clock.now(),
-                                              file.read_text("utf-8"), file.name)
+            override, count = import_calendar(session, SYSTEM, clock.now(), text, file.name)
         except CalendarFileError as exc:
             raise click.ClickException(str(exc)) from None
         except PetitionFlowError as exc:
@@ -235,13 +259,22 @@ def serve_cmd(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     from waitress import create_server
 
     from .app import create_app
+    from .settings import SettingsError, check_app_settings
 
     db = Database()
     try:
         db.require_schema()
     finally:
         db.engine.dispose()
-    app = create_app()
+    try:
+        app = create_app()
+    except SettingsError:
+        raise
+    except Exception as exc:  # instance/config.py that does not run
+        raise SettingsError([f"实例配置文件无法加载：{exc.__class__.__name__}: {exc}"]) from None
+    problems = check_app_settings(app.config)
+    if problems:
+        raise SettingsError([*problems, "设置有误，服务未启动。"])
     runner = None
     if not no_scheduler:
         from .scheduler import start_embedded_scheduler

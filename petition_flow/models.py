@@ -527,10 +527,27 @@ class PetitionerRequest(Base):
     status: Mapped[str] = mapped_column(String(16))  # pending | recorded
     recorded_at: Mapped[datetime | None]
 
+class IdempotencyKey(Base):
+    """The first answer to a write sent with an ``Idempotency-Key`` (API) or a page form's
+    one-time token, stored in the same transaction as the change and kept 24 hours: a
+    retry gets this answer back instead of applying the change again."""
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
 
 __all__ = [
     "AccountabilityRecord", "Alert", "ApiToken", "AuditEntry", "AuditHead", "Base",
     "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery", "Evaluation",
-    "InboxItem", "Notice", "Party", "PetitionerRequest", "PublicThrottle", "Recusal", "Region",
-    "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
+    "IdempotencyKey", "InboxItem", "Notice", "Party", "PetitionerRequest", "PublicThrottle",
+    "Recusal", "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
 ]

@@ -28,6 +28,7 @@ from petition_flow.models import (
     Clock,
     Delivery,
     Evaluation,
+    IdempotencyKey,
     InboxItem,
     Notice,
     Party,
@@ -49,7 +50,7 @@ PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (PublicThrottle, Evaluation, PetitionerRequest,
+CASE_TABLES = (IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party,
                CaseAccused, Recusal, Case, CaseNumber, CalendarYear)

@@ -278,6 +278,15 @@ ALERT_ID = {"name": "id", "in": "path", "required": True, "schema": ID,
             "description": "预警消息编号（GET /alerts 的 items[].id）"}
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "调用方生成的唯一字符串（如 UUID）。带此键的请求，其结果与键在同一事务中保存24小时："
+                   "以同一键重试（超时、断线、503 之后）返回第一次的应答（响应头 Idempotent-Replayed: true），"
+                   "变更只执行一次；同一键配不同请求内容返回 422。未成功的请求不保存，可用同一键重试。",
+}
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     params = query_parameters()
@@ -286,7 +295,9 @@ def document() -> dict[str, Any]:
             "post": {
                 "operationId": "register_petition", "summary": "登记信访事项",
                 "description": "在调用者所在县（区）登记；发现疑似重复时返回 422 和 repeats，"
-                               "须以 repeat_of_id 关联或以 repeat_reason 说明后重新提交。",
+                               "须以 repeat_of_id 关联或以 repeat_reason 说明后重新提交。"
+                               "重试请带 Idempotency-Key，以免重复登记。",
+                "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": _body("RegistrationRequest"),
                 "responses": _responses(201, "Registered", 400, 401, 403, 409, 422,
                                         description="已登记"),
@@ -307,7 +318,8 @@ def document() -> dict[str, Any]:
         "/petitions/{id}/events": {
             "post": {
                 "operationId": "fire_event", "summary": "执行操作（状态转换）",
-                "parameters": [CASE_ID], "requestBody": _body("EventRequest"),
+                "description": "重试请带 Idempotency-Key，以免同一操作执行两次。",
+                "parameters": [CASE_ID, IDEMPOTENCY_KEY], "requestBody": _body("EventRequest"),
                 "responses": _responses(200, "CaseDetail", 400, 401, 403, 404, 409, 422,
                                         description="已执行，返回事项的新状态"),
             },

@@ -15,6 +15,7 @@ from ..errors import NotFoundError, PermissionDenied
 from ..services import inbox, queries
 from ..services.calendars import current_calendar, plain_due
 from ..services.disclosure import reveal_petitioners
+from ..services.idempotency import HEADER, answer_once, fingerprint
 from ..services.org import require_own_county
 from ..services.petitions import (
     all_engines,
@@ -57,29 +58,48 @@ def _viewable_case(case_id: int):
         raise NotFoundError("未找到该信访事项。") from None
 
 
-def _detail(case, status: int = 200, *, revealed=None):
+def _detail_body(case, *, revealed=None) -> dict:
     """The case as the disclosure policy shows it (services/disclosure.py): petitioners masked,
     as on the pages, unless an audited reveal just returned them. A read never writes."""
     session, actor, instant = get_session(), g.api_actor, now()
     spec = engine_for(case).spec
     triggers = available_triggers(session, actor, case, instant)
-    body = serialize.case_detail(session, actor, case, spec, triggers, local_date(instant),
+    return serialize.case_detail(session, actor, case, spec, triggers, local_date(instant),
                                  revealed)
-    return jsonify(body, status)
+
+
+def _detail(case, status: int = 200):
+    return jsonify(_detail_body(case), status)
+
+
+def _answer_once(work, body) -> object:
+    """One write transaction for the change, its audit, the answer and the Idempotency-Key
+    (services/idempotency.py); a replay answers with the stored first answer."""
+    key = request.headers.get(HEADER)
+    answer = answer_once(get_session(), g.api_actor, now(), work, key=key,
+                         request_fingerprint=fingerprint(request.method, request.path, body))
+    response = jsonify(answer.body, answer.status)
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.post("/petitions")
 def petition_register():
     body = read_json(request, "RegistrationRequest")
+    sent = dict(body)
     session, actor = get_session(), g.api_actor
     county = body.pop("county", None)
     if county is not None:
         require_own_county(session, actor, county)
     instant = now()
-    result = register_petition(session, actor, instant, body)
-    spec = engine_for(result.case).spec
-    return jsonify(serialize.registered(result.case, spec, result.matches,
-                                        local_date(instant)), 201)
+
+    def work():
+        result = register_petition(session, actor, instant, body)
+        spec = engine_for(result.case).spec
+        return 201, serialize.registered(result.case, spec, result.matches, local_date(instant))
+
+    return _answer_once(work, sent)
 
 
 @bp.get("/petitions")
@@ -107,9 +127,13 @@ def petition_fire(case_id: str):
     number = path_id(case_id)
     body = read_json(request, "EventRequest")
     _viewable_case(number)
-    case = fire_transition(get_session(), g.api_actor, now(), number, body["trigger"],
-                           body.get("data") or {}, body.get("version"))
-    return _detail(case)
+
+    def work():
+        case = fire_transition(get_session(), g.api_actor, now(), number, body["trigger"],
+                               body.get("data") or {}, body.get("version"))
+        return 200, _detail_body(case)
+
+    return _answer_once(work, body)
 
 
 @bp.post("/petitions/<case_id>/reveal")
@@ -118,8 +142,12 @@ def petition_reveal(case_id: str):
     number = path_id(case_id)
     body = read_json(request, "RevealRequest")
     _viewable_case(number)
-    parties = reveal_petitioners(get_session(), g.api_actor, now(), number, body["reason"])
-    return _detail(_viewable_case(number), revealed=parties)
+
+    def work():  # the reveal's audit entry and the answer in one transaction
+        parties = reveal_petitioners(get_session(), g.api_actor, now(), number, body["reason"])
+        return 200, _detail_body(_viewable_case(number), revealed=parties)
+
+    return _answer_once(work, body)
 
 
 @bp.get("/stats")

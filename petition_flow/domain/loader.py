@@ -19,6 +19,7 @@ from ..errors import WorkflowError
 from .guards import ACTIONS, CATEGORIES, CONDITIONS
 from .levels import LEVEL_LABELS, LEVELS, WarningLevel
 from .roles import HOLDER_ROLES, NOTIFY_ROLES
+from .safefile import MAX_WORKFLOW_BYTES, UnsafeFile, check_rule_text, read_rule_file
 from .spec import (
     INPUT_TYPES,
     ROLES,
@@ -80,12 +81,19 @@ class _Errors:
 
 def load_workflow_file(path: Path, templates_dir: Path | None = None) -> WorkflowSpec:
     """Read, parse and validate one workflow file."""
-    raw = path.read_bytes()
-    return load_workflow_text(raw.decode("utf-8"), path.name, templates_dir)
+    try:
+        text = read_rule_file(path, MAX_WORKFLOW_BYTES)
+    except UnsafeFile as exc:
+        raise WorkflowError(str(exc)) from None
+    return load_workflow_text(text, path.name, templates_dir)
 
 
 def load_workflow_text(text: str, filename: str, templates_dir: Path | None = None) -> WorkflowSpec:
     errors = _Errors(filename)
+    try:
+        check_rule_text(text, filename, MAX_WORKFLOW_BYTES)
+    except UnsafeFile as exc:
+        raise WorkflowError(str(exc)) from None
     try:
         doc = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import chinese_calendar
@@ -38,6 +39,7 @@ from chinese_calendar.constants import Holiday
 from chinese_calendar.constants import holidays as _package_holidays
 
 from .fixedholidays import fixed_holiday_name, fixed_holidays
+from .safefile import MAX_CALENDAR_BYTES, UnsafeFile, check_rule_text, read_rule_file
 
 # Coverage of the package, read from its data (the package itself raises NotImplementedError
 # outside this range; we never ask it about such a year).
@@ -92,6 +94,14 @@ _OverrideLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def read_calendar_file(path: Path) -> str:
+    """A calendar file's text: UTF-8 and at most MAX_CALENDAR_BYTES, else CalendarFileError."""
+    try:
+        return read_rule_file(path, MAX_CALENDAR_BYTES)
+    except UnsafeFile as exc:
+        raise CalendarFileError(exc.filename, None, exc.problem) from None
 
 
 def parse_override(text: str, filename: str) -> YearOverride:
@@ -152,6 +162,10 @@ def check_fixed_holidays(
 
 
 def _load_mapping(text: str, filename: str) -> dict[Any, Any]:
+    try:
+        check_rule_text(text, filename, MAX_CALENDAR_BYTES)  # size, aliases: before parsing
+    except UnsafeFile as exc:
+        raise CalendarFileError(filename, None, exc.problem) from None
     try:
         node = yaml.compose(text, Loader=_OverrideLoader)
         data = yaml.load(text, Loader=_OverrideLoader)  # a SafeLoader subclass

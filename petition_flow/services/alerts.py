@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
-from ..db import begin_write
+from ..db import RETRIES, begin_write, is_retryable
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
 from ..domain.spec import base_clock_id, is_local_clock
@@ -102,6 +102,14 @@ class _Sweep:
         if unit_id not in self._units:
             self._units[unit_id] = self.session.get(Unit, unit_id).name
         return self._units[unit_id]
+
+    def discard_batch(self, alerts: int, examined: int) -> None:
+        """Forget what a batch that was rolled back had collected, before it runs again."""
+        self.inbox.clear()
+        self.audit.entries.clear()
+        self.outbox.rows.clear()
+        del self.result.alerts[alerts:]
+        self.result.examined = examined
 
     def finish_batch(self, commit: bool) -> None:
         if self.inbox:
@@ -256,15 +264,16 @@ def alert_text(alert: RaisedAlert, article: str) -> str:
 
 def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | None = None,
                     batch_size: int = 500, dry_run: bool = False) -> SweepResult:
-    """Raise every warning whose day has come, once; commit per batch (roll back if dry_run)."""
+    """Raise every warning whose day has come, once; commit per batch (roll back if dry_run).
+
+    Each batch is one write transaction in the lock order of db.py (the chain lock first,
+    then its clock or order rows FOR UPDATE SKIP LOCKED); a batch that dies of a deadlock or
+    serialization failure is rolled back and run again, at most db.RETRIES times."""
     sweep = _Sweep(session, now, config or NotifyConfig.load())
     try:
         for batch in (sweep.clock_batch, sweep.order_batch):
             while True:
-                if not session.in_transaction():  # a dry run stays in its one transaction
-                    begin_write(session)
-                n = batch(batch_size)
-                sweep.finish_batch(commit=not dry_run)
+                n = _run_batch(session, sweep, batch, batch_size, dry_run)
                 if n < batch_size:
                     break
         if dry_run:
@@ -273,3 +282,20 @@ def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | N
         session.rollback()
         raise
     return sweep.result
+
+
+def _run_batch(session: Session, sweep: _Sweep, batch, batch_size: int, dry_run: bool) -> int:
+    alerts, examined = len(sweep.result.alerts), sweep.result.examined
+    for attempt in range(1, RETRIES + 1):
+        try:
+            if not session.in_transaction():  # a dry run stays in its one transaction
+                begin_write(session)
+            n = batch(batch_size)
+            sweep.finish_batch(commit=not dry_run)
+            return n
+        except Exception as exc:
+            if dry_run or attempt == RETRIES or not is_retryable(exc):
+                raise
+            session.rollback()
+            sweep.discard_batch(alerts, examined)
+    raise AssertionError("unreachable")

@@ -5,8 +5,13 @@ hash, so altering, deleting or reordering any entry breaks the chain from that
 point on. Appends are serialised by locking the single ``audit_head`` row
 (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions already begin
 IMMEDIATE), so concurrent writers extend one chain without forks or gaps.
-Entries are collected during a use case and written just before its commit,
-which keeps the lock short.
+Entries are collected during a use case and written just before its commit.
+
+Lock order (db.py): every audited write transaction takes the chain lock as its first
+statement (BEGIN IMMEDIATE on SQLite, the ``CHAIN_LOCK`` advisory lock on PostgreSQL, both
+in ``db.begin_write``), then its case and clock rows, and the ``audit_head`` row last, here.
+So the head row is never contended, and a writer waiting for the chain holds no row another
+writer needs: the case-row / audit_head / foreign-key-check deadlock cannot form.
 """
 
 from __future__ import annotations

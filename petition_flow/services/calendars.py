@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from ..db import write_transaction
 from ..domain.deadlines import UNITS, DueDate, compute_due
-from ..domain.workcalendar import WorkCalendar, YearOverride, parse_override
+from ..domain.workcalendar import (
+    WorkCalendar,
+    YearOverride,
+    parse_override,
+    read_calendar_file,
+)
 from ..errors import ValidationError
 from ..models import CalendarYear, Clock
 from ..paths import workflows_dir
@@ -53,7 +58,7 @@ def plain_due(calendar: WorkCalendar, start: date, days: int, unit: str) -> DueD
 
 def shipped_overrides(folder: Path | None = None) -> tuple[YearOverride, ...]:
     folder = folder or workflows_dir() / "calendars"
-    return tuple(parse_override(p.read_text("utf-8"), p.name)
+    return tuple(parse_override(read_calendar_file(p), p.name)
                  for p in sorted(folder.glob("*.yaml")))
 
 

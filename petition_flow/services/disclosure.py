@@ -26,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..db import write_transaction
+from ..db import retry_conflicts, write_transaction
 from ..domain.identity import (
     mask_address,
     mask_code,
@@ -174,6 +174,7 @@ def check_reason(reason: str | None) -> str:
     return reason
 
 
+@retry_conflicts
 def reveal_petitioners(session: Session, actor: Actor, now: datetime, case_id: int,
                        reason: str = "") -> list[Party]:
     """Audit the reveal, commit, and return the case's petitioners unmasked."""

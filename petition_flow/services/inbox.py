@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import write_transaction
+from ..db import retry_conflicts, write_transaction
 from ..domain.roles import ROLE_LABELS, role
 from ..errors import NotFoundError
 from ..models import Alert, Case, Clock, InboxItem, Unit, User, UserContact
@@ -229,6 +229,7 @@ def acknowledge_alert(session: Session, actor: Actor, now: datetime,
     return entry
 
 
+@retry_conflicts
 def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> InboxItem:
     """Mark one message read; acknowledging an alert is audited (who knew, and when)."""
     with write_transaction(session):

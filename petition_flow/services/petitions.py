@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import local_date
-from ..db import write_transaction
+from ..db import retry_conflicts, write_transaction
 from ..domain.engine import WorkflowEngine
 from ..domain.guards import CATEGORIES, CaseView, ClockView
 from ..domain.registry import DEFAULT_WORKFLOW, engines
@@ -148,6 +148,7 @@ def _next_case_no(session: Session, region: Region, year: int) -> str:
     return f"{region.division_code}-{year}-{counter.last_no:06d}"
 
 
+@retry_conflicts
 def register_petition(session: Session, actor: Actor, now: datetime,
                       form: dict[str, Any]) -> Registered:
     """登记: record a petition, start its clocks, issue the 两告知; look for repeats first."""
@@ -213,6 +214,7 @@ def _issue(session, case, notice_ids, actor, now, data, audit) -> None:
         session.add(issue_notice(case, spec.notices[nid], facts, issuer, actor, now, data, audit))
 
 
+@retry_conflicts
 def fire_transition(session: Session, actor: Actor, now: datetime, case_id: int, trigger: str,
                     inputs: dict[str, Any] | None = None,
                     expected_version: int | None = None) -> Case:

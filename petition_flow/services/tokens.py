@@ -13,10 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import begin_write, write_transaction
+from ..db import WRITE_OPTION, busy_timeout_ms, write_transaction
 from ..errors import AuthenticationError, NotFoundError, ValidationError
 from ..models import ApiToken, User
 from .actor import Actor, require_permission
@@ -104,8 +106,38 @@ def authenticate(session: Session, token: str | None, now: datetime) -> Actor:
         raise AuthenticationError("令牌所属用户已停用。")
     actor = Actor.of(row.user)
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        begin_write(session)  # ends the read; a short write of its own
-        session.execute(update(ApiToken).where(ApiToken.id == row.id)
-                        .values(last_used_at=now))
-        session.commit()
+        if stamp_last_used(session, row.id, now):
+            set_committed_value(row, "last_used_at", now)  # as stored; nothing left to flush
     return actor
+
+
+def stamp_last_used(session: Session, token_id: int, now: datetime) -> bool:
+    """Record that the token was used, at most once a minute, and never wait for it.
+
+    The stamp goes through a connection of its own, outside the request's transaction, and
+    gives up at once when the row or the database is locked (another request stamping the
+    same token, a long writer holding SQLite): a read must not block, or fail, for
+    bookkeeping. It takes no chain lock (db.py: it never audits). True if written."""
+    stale = or_(ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - LAST_USED_RESOLUTION)
+    engine = session.get_bind()
+    sqlite = engine.dialect.name == "sqlite"
+    target = select(ApiToken.id).where(ApiToken.id == token_id, stale)
+    if not sqlite:
+        target = target.with_for_update(skip_locked=True)
+    stmt = update(ApiToken).where(ApiToken.id.in_(target.scalar_subquery())).values(
+        last_used_at=now)
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            conn.commit()
+        try:
+            with conn.execution_options(**{WRITE_OPTION: True}).begin():
+                return conn.execute(stmt).rowcount == 1
+        except OperationalError:  # SQLite locked: skip; the next use stamps it
+            return False
+        finally:
+            if sqlite:
+                conn.rollback()
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms(engine)}")
+                conn.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import errors, filters
+from . import errors, filters, once
 from .auth import bp as auth_bp
 from .auth import install_login
 
@@ -34,3 +34,4 @@ def register_web(app: Flask) -> None:
     install_inbox(app)
     errors.install(app)
     filters.install(app)
+    once.install(app)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ...domain.safefile import MAX_CALENDAR_BYTES
 from ...domain.workcalendar import CalendarFileError
 from ...errors import PetitionFlowError
 from ...services import accounts
@@ -134,7 +135,7 @@ def calendar_upload():
         form.file.errors = ["请选择要导入的节假日安排文件。"]
         return _calendar_page(form, status=400)
     try:
-        text = upload.read().decode("utf-8")
+        text = upload.read(MAX_CALENDAR_BYTES + 1).decode("utf-8")  # parse_override refuses more
     except UnicodeDecodeError:
         form.file.errors = ["文件须为 UTF-8 编码的 YAML 文本。"]
         return _calendar_page(form, status=400)

@@ -18,6 +18,7 @@ from ...services.oversight import orders_of_case
 from ...services.petitions import engine_for, fire_transition, get_case
 from ...services.queries import CaseFilters, list_cases
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
+from ..once import submit_once
 from . import bp
 from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
 
@@ -169,17 +170,20 @@ def case_fire(case_id: int, trigger: str):
     inputs = {k.removeprefix(prefix): v for k, v in request.form.items()
               if k.startswith(prefix) and k not in (prefix + "version_id", prefix + "csrf_token")}
     version = request.form.get(prefix + "version_id", "")
-    try:
+
+    def act() -> tuple[str, str]:
         case = fire_transition(db(), actor(), now(), case_id, trigger, inputs,
                                int(version) if version.isdigit() else None)
+        label = engine_for(case).spec.triggers[trigger].label
+        return url_for("handling.case_detail", case_id=case.id), f"已完成“{label}”。"
+
+    try:
+        return submit_once(act)  # a double submit of the same form acts once
     except ConcurrentChangeError as exc:
         return render_case(case_id, errors=[exc.message], status=409)
     except PetitionFlowError as exc:
         raise_http(exc)
         return render_case(case_id, failed=(trigger, exc), errors=[exc.message], status=400)
-    label = engine_for(case).spec.triggers[trigger].label
-    flash(f"已完成“{label}”。", "success")
-    return redirect(url_for("handling.case_detail", case_id=case.id))
 
 
 def reveal_case(case_id: int, reveal_url: str | None = None):

@@ -8,6 +8,7 @@ from ...services.casefile import case_file, default_spec
 from ...services.petitions import register_petition
 from ...services.portal import reissue_query_code
 from ..common import actor, apply_errors, db, now, raise_http
+from ..once import submit_once
 from . import bp
 from .forms import MAX_PETITIONERS, PetitionForm
 
@@ -37,15 +38,18 @@ def petition_create():
         if len(form.petitioners) > 1:
             form.petitioners.pop_entry()
         return _render(form)
-    try:
+    def act() -> tuple[str, str]:
         result = register_petition(db(), actor(), now(), form.command())
+        return (url_for("reception.receipt", case_id=result.case.id),
+                f"已登记，信访件编号 {result.case.case_no}。请打印登记回执交信访人。")
+
+    try:
+        return submit_once(act)  # a double submit of the same form registers once
     except RepeatDecisionRequired as exc:
         return _render(form, errors=[exc.message], matches=exc.matches, status=409)
     except PetitionFlowError as exc:
         raise_http(exc)
         return _render(form, errors=[exc.message, *apply_errors(form, exc)], status=400)
-    flash(f"已登记，信访件编号 {result.case.case_no}。请打印登记回执交信访人。", "success")
-    return redirect(url_for("reception.receipt", case_id=result.case.id))
 
 
 @bp.route("/cases/<int:case_id>/receipt")
