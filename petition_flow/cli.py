@@ -208,19 +208,76 @@ def audit_group() -> None:
     pass
 
 
-@audit_group.command("verify", help="校验审计哈希链，指出第一条被篡改、删除或调换的记录。")
-def audit_verify() -> None:
-    from .services.audit import verify_chain
+@audit_group.command("verify", help="校验审计哈希链、密钥校验码和每一个签名检查点，指出被篡改、删除、改写或回滚之处。")
+@click.option("--checkpoints", "checkpoints_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="检查点文件（默认为本实例的检查点文件）。")
+@click.option("--public-key", "public_key_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="签名公钥（PEM）。给出时不需要审计密钥：供外部核查人员在副本上校验。")
+@click.option("--database", "database_url", default=None, help="要校验的数据库（默认为本实例的）。")
+def audit_verify(checkpoints_file: Path | None, public_key_file: Path | None,
+                 database_url: str | None) -> None:
+    from . import crypto, keys
+    from .services.evidence import verify_evidence
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
-        result = verify_chain(session)
-    if result.ok:
-        click.echo(result.message)
-    else:
-        click.echo(f"审计链校验失败：{result.message}", err=True)
-        sys.exit(1)
+    ring = None
+    try:
+        if public_key_file is not None:
+            public = crypto.load_public(public_key_file.read_text("utf-8"))
+        else:
+            ring = keys.active()
+            public = crypto.load_public(ring.public_pem())
+    except keys.KeysError as exc:
+        _fail(exc)
+    except ValueError:
+        raise click.ClickException(f"{public_key_file} 不是有效的 Ed25519 公钥（PEM）。") from None
+    if checkpoints_file is None and public_key_file is None:
+        checkpoints_file = keys.checkpoint_path()
+    db = Database(database_url)
+    try:
+        db.require_schema()
+        with db.Session() as session:
+            report = verify_evidence(session, ring, checkpoints_file, public)
+    finally:
+        db.engine.dispose()
+    for note in report.notes:
+        click.echo(note)
+    if report.ok:
+        click.echo(report.chain.message)
+        return
+    click.echo("审计日志校验失败：", err=True)
+    if not report.chain.ok:
+        click.echo(f"  {report.chain.message}", err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("checkpoint", help="签名当前链尾（序号、哈希、时间），追加到检查点文件并记入数据库。")
+def audit_checkpoint() -> None:
+    from . import keys
+    from .services.checkpoints import write_checkpoint
+
+    with _database() as db, db.Session() as session:
+        try:
+            point = write_checkpoint(session, clock.now())
+        except PetitionFlowError as exc:
+            _fail(exc)
+    click.echo(f"已写入第{point.n}个检查点：审计链第{point.seq}条，哈希 {point.hash[:16]}…，"
+               f"{point.at.astimezone(clock.CHINA_TZ):%Y-%m-%d %H:%M:%S}（北京时间）。")
+    click.echo(f"检查点文件：{keys.checkpoint_path()}")
+
+
+@audit_group.command("export-key", help="导出检查点签名公钥（PEM），供外部核查人员使用。")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def audit_export_key(file: Path | None) -> None:
+    from . import keys
+
+    try:
+        path = keys.export_public_key(keys.active(), file)
+    except keys.KeysError as exc:
+        _fail(exc)
+    click.echo(f"公钥已导出到 {path}")
 
 
 @main.command("serve", help="用 waitress 启动网页服务（默认 127.0.0.1:5000），并显示访问地址。")
@@ -394,14 +451,19 @@ def _run_scheduler(runner) -> None:
 def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_text: str,
               as_json: bool) -> None:
     import tempfile
+    from contextlib import ExitStack
 
+    from . import keys
     from .migrate import upgrade
     from .services.bench import query_plans, run_bench
     from .services.org import seed_organisation
 
     folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
+    stack = ExitStack()
     if database_url is None:
         database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        # A scratch database gets scratch keys, never the instance's (or new ones beside it).
+        stack.enter_context(keys.using(keys.Keyring.generate()))
     db = Database(database_url)
     try:
         upgrade(db.engine)
@@ -416,6 +478,7 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
         with db.Session() as session:
             plans = query_plans(session, now)
     finally:
+        stack.close()
         db.engine.dispose()
     if as_json:
         click.echo(json.dumps({**result.as_json(), "plans": plans}, ensure_ascii=False))

@@ -224,7 +224,9 @@ class Notice(Base):
 
 
 class AuditEntry(Base):
-    """Append-only audit log, chained by SHA-256 (see services/audit.py)."""
+    """Append-only audit log, chained by SHA-256 and keyed by an HMAC whose key is outside the
+    database (see services/audit.py, services/chainseal.py); the database refuses UPDATE and
+    DELETE on it (migration 0006_evidence)."""
 
     __tablename__ = "audit_entries"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -240,6 +242,7 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mac: Mapped[str] = mapped_column(String(64))  # HMAC of (seq, hash) under the audit key
 
 
 class AuditHead(Base):
@@ -249,6 +252,19 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # HMAC of (seq, hash): moving it back shows
+
+
+class AuditCheckpoint(Base):
+    """A signed head of the audit chain (sequence, hash, time), also appended to the
+    checkpoint file outside the database; the file and this table check each other."""
+
+    __tablename__ = "audit_checkpoints"
+    n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    line: Mapped[str] = mapped_column(Text)  # the signed line exactly as in the file
 
 
 class CalendarYear(Base):
@@ -435,7 +451,7 @@ class ApiToken(Base):
 
 
 __all__ = [
-    "AccountabilityRecord", "Alert", "ApiToken", "AuditEntry", "AuditHead", "Base",
-    "CalendarYear", "Case", "CaseNumber", "Clock", "Delivery", "InboxItem", "Notice", "Party",
+    "AccountabilityRecord", "Alert", "ApiToken", "AuditCheckpoint", "AuditEntry", "AuditHead",
+    "Base", "CalendarYear", "Case", "CaseNumber", "Clock", "Delivery", "InboxItem", "Notice", "Party",
     "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
 ]

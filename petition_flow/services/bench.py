@@ -39,6 +39,7 @@ from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, Us
 from .actor import Actor
 from .alerts import sweep_deadlines
 from .audit import GENESIS, chain_hash
+from .chainseal import entry_mac, head_mac
 from .notify import NotifyConfig
 from .petitions import fire_transition, register_petition
 
@@ -250,11 +251,13 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                          details={"case_no": cases[-1]["case_no"], "bench": True},
                          prev_hash=prev)
             entry["hash"] = prev = chain_hash(prev, _Entry(entry))
+            entry["mac"] = entry_mac(_Entry(entry))
             audits.append(entry)
         for model, rows in ((Case, cases), (Party, parties), (Clock, clocks),
                             (AuditEntry, audits)):
             _bulk_insert(session, model, rows)
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(
+            seq=seq, hash=prev, mac=head_mac(seq, prev)))
         session.commit()
         done += size
         if progress:
