@@ -57,13 +57,18 @@ def init_cmd(demo: bool) -> None:
 
     instance = paths.instance_dir()
     instance.mkdir(parents=True, exist_ok=True)
+    from . import keys
+
     db = Database()
     upgrade(db.engine)
+    _check_keys(db)
     with db.Session() as session:
         begin_write(session)
         added = seed_organisation(session)
         session.commit()
     click.echo(f"实例目录：{instance}")
+    click.echo(f"密钥文件：{keys.key_file_path()}（不在数据库中；请另行妥善备份，丢失后审计链和信访人信息无法校验或读取）")
+    click.echo(f"审计检查点：{keys.checkpoint_path()}；签名公钥：{keys.public_key_path()}")
     click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"组织机构：新增 {added} 个单位。" if added else "组织机构已存在，未重复写入。")
     if demo:
@@ -280,6 +285,32 @@ def audit_export_key(file: Path | None) -> None:
     click.echo(f"公钥已导出到 {path}")
 
 
+@main.group("keys", help="密钥（审计密钥、数据加密密钥、检查点签名密钥）。")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("rotate", help="启用新的数据加密密钥，并分批重新加密信访人信息；中断后再次运行即可续做。")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100_000),
+              help="每批重新加密的信访人记录数（每批一个事务）。")
+def keys_rotate(batch: int) -> None:
+    from .keys import KeysError
+    from .services.datakeys import rotate
+
+    def _progress(job, left):
+        click.echo(f"  已重新加密 {job.rows} 条，剩余 {left} 条")
+
+    with _database() as db, db.Session() as session:
+        try:
+            job = rotate(session, batch=batch, progress=_progress)
+        except KeysError as exc:
+            _fail(exc)
+    start = f"已启用新的数据加密密钥 {job.key_id}" if job.new_key else \
+        f"继续上次未完成的轮换（当前密钥 {job.key_id}）"
+    click.echo(f"{start}；共重新加密信访人记录 {job.rows} 条，全部记录均已使用当前密钥。"
+               "旧密钥仍保留在密钥文件中，供恢复旧备份时使用。")
+
+
 @main.command("serve", help="用 waitress 启动网页服务（默认 127.0.0.1:5000），并显示访问地址。")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
@@ -296,6 +327,7 @@ def serve_cmd(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     db = Database()
     try:
         db.require_schema()
+        _check_keys(db)
     finally:
         db.engine.dispose()
     app = create_app()
@@ -334,13 +366,26 @@ def _instant(text: str | None):
 
 @contextmanager
 def _database():
-    """The configured database, schema checked, its connections closed afterwards."""
+    """The configured database, schema and keys checked, its connections closed afterwards."""
     db = Database()
     try:
         db.require_schema()
+        _check_keys(db)
         yield db
     finally:
         db.engine.dispose()
+
+
+def _check_keys(db: Database) -> None:
+    """A lost or foreign key file is a clear message at start, never garbage later."""
+    from .keys import KeysError
+    from .services.datakeys import check_keys
+
+    with db.Session() as session:
+        try:
+            check_keys(session)
+        except KeysError as exc:
+            _fail(exc)
 
 
 NOW_OPTION = click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",

@@ -22,7 +22,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from .sealed import Sealed
 
 
 class UTCDateTime(TypeDecorator):
@@ -150,19 +152,36 @@ class Case(Base):
 
 
 class Party(Base):
-    """A petitioner (信访人) of a case; collective visits mark ≤ 5 representatives."""
+    """A petitioner (信访人) of a case; collective visits mark ≤ 5 representatives.
+
+    ID number, phone and address are encrypted at rest (sealed.py); exact matches on ID
+    number and phone (repeat detection, search) use their keyed blind indexes."""
 
     __tablename__ = "parties"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
-    address: Mapped[str | None] = mapped_column(String(200))
+    id_number: Mapped[str | None] = mapped_column(Sealed("parties.id_number"))
+    phone: Mapped[str | None] = mapped_column(Sealed("parties.phone"))
+    address: Mapped[str | None] = mapped_column(Sealed("parties.address"))
+    id_number_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone_index: Mapped[str | None] = mapped_column(String(32))
     representative: Mapped[bool] = mapped_column(Boolean, default=False)
     case: Mapped[Case] = relationship(back_populates="parties")
 
-    __table_args__ = (Index("ix_parties_name_phone", "name", "phone"),)
+    __table_args__ = (Index("ix_parties_name_phone_index", "name", "phone_index"),)
+
+    @validates("id_number", "phone")
+    def _blind_index(self, key: str, value: str | None) -> str | None:
+        setattr(self, f"{key}_index", blind_index(key, value))
+        return value
+
+
+def blind_index(kind: str, value: str | None) -> str | None:
+    """The keyed hash an exact-match lookup of ``kind`` ("id_number" | "phone") compares."""
+    from .keys import active
+
+    return None if value is None else active().blind_index(kind, value)
 
 
 class Clock(Base):

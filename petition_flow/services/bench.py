@@ -35,7 +35,8 @@ from werkzeug.security import generate_password_hash
 from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.identity import id_check_digit
-from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User
+from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User, blind_index
+from ..sealed import Sealed
 from .actor import Actor
 from .alerts import sweep_deadlines
 from .audit import GENESIS, chain_hash
@@ -227,6 +228,9 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                     id_number=_id_number(rng, division[county]),
                     phone=f"139{rng.randint(0, 99_999_999):08d}", address=f"{county}某村{p + 1}组",
                     representative=False))
+                parties[-1].update(id_number_index=blind_index("id_number",
+                                                               parties[-1]["id_number"]),
+                                   phone_index=blind_index("phone", parties[-1]["phone"]))
             clock_rule = rule or "handling"
             label, article, days = CLOCK_RULES[clock_rule]
             trigger = local_date(received) + timedelta(days=0 if rule == "routing" else 3)
@@ -305,11 +309,15 @@ def _bulk_insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
             return json.dumps(v, ensure_ascii=False)
         return v
 
+    # Encrypted columns (sealed.py) go through their type, as in any other insert.
+    sealed = {c: model.__table__.c[c].type.process_bind_param for c in columns
+              if isinstance(model.__table__.c[c].type, Sealed)}
     raw = session.connection().connection.dbapi_connection
     with raw.cursor() as cur, cur.copy(
             f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([value(row[c]) for c in columns])
+            copy.write_row([sealed[c](row[c], dialect) if c in sealed else value(row[c])
+                            for c in columns])
 
 
 class _Entry:

@@ -14,7 +14,7 @@ from petition_flow import keys
 from petition_flow.cli import main
 from petition_flow.db import make_engine, make_session_factory
 from petition_flow.migrate import upgrade
-from petition_flow.models import AuditCheckpoint, AuditEntry, AuditHead
+from petition_flow.models import AuditCheckpoint, AuditEntry, AuditHead, Party
 from petition_flow.services.audit import GENESIS, chain_hash, verify_chain
 
 
@@ -75,7 +75,7 @@ def test_audit_verify_without_keys_says_in_chinese_that_the_key_is_missing(
     assert "切勿重新生成" in result.output
 
 
-def test_upgrading_keys_an_existing_chain_and_records_it(tmp_path, monkeypatch):
+def test_upgrading_keys_an_existing_chain_encrypts_existing_parties_and_records_it(tmp_path, monkeypatch):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     monkeypatch.setenv("PETITION_FLOW_KEY_FILE", str(tmp_path / "instance" / "keys.json"))
     keys.forget()
@@ -93,6 +93,18 @@ def test_upgrading_keys_an_existing_chain_and_records_it(tmp_path, monkeypatch):
                     seq=seq, at=row.at, actor_username="system", actor_role="system",
                     action="test", details={"n": seq}, prev_hash=before, hash=prev))
             conn.exec_driver_sql(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 5, '{prev}')")
+        import sqlite3
+
+        plain = ("610326195501010012", "13912345678", "眉县首善街道某村3组")
+        raw = sqlite3.connect(tmp_path / "old.sqlite3")
+        for table in ("regions", "units", "cases"):  # the least rows a party may belong to
+            cols = [c for c in raw.execute(f"PRAGMA table_info({table})") if c[3] and not c[5]]
+            raw.execute(f"INSERT INTO {table} (id, {', '.join(c[1] for c in cols)}) VALUES "
+                        f"(99, {', '.join('99' for _ in cols)})")
+        raw.execute("INSERT INTO parties (id, case_id, name, id_number, phone, address, "
+                    "representative) VALUES (1, 99, '王建国', ?, ?, ?, 0)", plain)
+        raw.commit()
+        raw.close()
         assert not (tmp_path / "instance" / "keys.json").exists()
         upgrade(engine)
         assert (tmp_path / "instance" / "keys.json").exists()
@@ -101,7 +113,19 @@ def test_upgrading_keys_an_existing_chain_and_records_it(tmp_path, monkeypatch):
             result = verify_chain(session)
             last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())
                                    .limit(1)).scalar_one()
+            party = session.get(Party, 1)
+            assert (party.id_number, party.phone, party.address) == plain
+            assert party.id_number_index == keys.active().blind_index("id_number", plain[0])
         assert result.ok and result.checked == 6, result.message
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT id_number, address FROM parties").one()
+        assert all(v.startswith("k1:") for v in stored)
+        engine.dispose()
+        done = sqlite3.connect(tmp_path / "old.sqlite3")
+        done.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        done.close()
+        data = b"".join(f.read_bytes() for f in tmp_path.iterdir() if f.name.startswith("old."))
+        assert not [v for v in plain if v.encode() in data]
         assert last.action == "audit_chain_keyed"
         assert (last.details["legacy_seq"], last.details["legacy_verified"]) == (5, True)
     finally:
