@@ -311,6 +311,74 @@ def keys_rotate(batch: int) -> None:
                "旧密钥仍保留在密钥文件中，供恢复旧备份时使用。")
 
 
+def _passphrase(passphrase_file: Path | None, confirm: bool) -> str:
+    import os
+
+    if passphrase_file is not None:
+        return passphrase_file.read_text("utf-8").strip()
+    if os.environ.get("PETITION_FLOW_BACKUP_PASSPHRASE"):
+        return os.environ["PETITION_FLOW_BACKUP_PASSPHRASE"]
+    return click.prompt("备份密钥的口令", hide_input=True, confirmation_prompt=confirm)
+
+
+PASSPHRASE_OPTION = click.option(
+    "--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="口令文件（也可用环境变量 PETITION_FLOW_BACKUP_PASSPHRASE，否则提示输入）。")
+
+
+@main.command("backup", help="在系统运行时备份数据库、检查点文件和公钥，写出签名清单；--with-keys 另以口令加密密钥。")
+@click.argument("directory", required=False, default="backups",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-keys", is_flag=True, help="把密钥以口令加密后一并放入备份。")
+@PASSPHRASE_OPTION
+def backup_cmd(directory: Path, with_keys: bool, passphrase_file: Path | None) -> None:
+    from .services.backup import backup
+
+    passphrase = _passphrase(passphrase_file, True) if with_keys else None
+    with _database() as db:
+        try:
+            made = backup(db.engine, directory, clock.now(), passphrase=passphrase)
+        except PetitionFlowError as exc:
+            _fail(exc)
+    counts = made.data["counts"]
+    click.echo(f"备份完成：{made.folder}")
+    click.echo(f"审计链尾：第{made.head_seq}条；信访事项 {counts['cases']} 件，审计记录 "
+               f"{counts['audit_entries']} 条，检查点 {counts['audit_checkpoints']} 个。")
+    click.echo("备份中含以口令加密的密钥。" if with_keys else
+               "备份中不含密钥：恢复时需要本实例的密钥文件（或另行备份的密钥）。")
+
+
+@main.command("restore", help="校验备份并恢复到本实例（须先停止服务）；拒绝校验不通过或早于最新检查点的备份。")
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--accept-rollback", is_flag=True,
+              help="允许恢复早于最新检查点的备份（回滚记入审计日志）。")
+@click.option("--with-keys", is_flag=True, help="使用备份中以口令加密的密钥。")
+@PASSPHRASE_OPTION
+def restore_cmd(backup_dir: Path, accept_rollback: bool, with_keys: bool,
+                passphrase_file: Path | None) -> None:
+    from .keys import KeysError
+    from .migrate import upgrade
+    from .services.backup import read_manifest, restore, restore_keyring
+
+    try:
+        manifest = read_manifest(backup_dir)
+        ring = restore_keyring(manifest, _passphrase(passphrase_file, False)
+                               if with_keys else None)
+        done = restore(manifest, config.database_url(), ring, clock.now(),
+                       accept_rollback=accept_rollback)
+    except (PetitionFlowError, KeysError) as exc:
+        _fail(exc)
+    db = Database()
+    try:
+        upgrade(db.engine)  # a backup from an older version is brought up to date
+    finally:
+        db.engine.dispose()
+    click.echo(f"已恢复备份 {backup_dir.name}：审计链校验通过，链尾第{manifest.head_seq}条。")
+    if done.rolled_back_from is not None:
+        click.echo(f"已按 --accept-rollback 回滚：丢失第{manifest.head_seq + 1}至第{done.rolled_back_from}条"
+                   f"审计记录；回滚已记入审计日志，原检查点文件另存为 {done.archived}。")
+
+
 @main.command("serve", help="用 waitress 启动网页服务（默认 127.0.0.1:5000），并显示访问地址。")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
