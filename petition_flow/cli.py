@@ -225,6 +225,12 @@ def audit_verify(checkpoints_file: Path | None, public_key_file: Path | None,
     from . import crypto, keys
     from .services.evidence import verify_evidence
 
+    db = Database(database_url)
+    try:
+        db.require_schema()  # an uninitialised instance is told to run init, before keys
+    except click.ClickException:
+        db.engine.dispose()
+        raise
     ring = None
     try:
         if public_key_file is not None:
@@ -238,9 +244,7 @@ def audit_verify(checkpoints_file: Path | None, public_key_file: Path | None,
         raise click.ClickException(f"{public_key_file} 不是有效的 Ed25519 公钥（PEM）。") from None
     if checkpoints_file is None and public_key_file is None:
         checkpoints_file = keys.checkpoint_path()
-    db = Database(database_url)
     try:
-        db.require_schema()
         with db.Session() as session:
             report = verify_evidence(session, ring, checkpoints_file, public)
     finally:
@@ -271,6 +275,20 @@ def audit_checkpoint() -> None:
     click.echo(f"已写入第{point.n}个检查点：审计链第{point.seq}条，哈希 {point.hash[:16]}…，"
                f"{point.at.astimezone(clock.CHINA_TZ):%Y-%m-%d %H:%M:%S}（北京时间）。")
     click.echo(f"检查点文件：{keys.checkpoint_path()}")
+
+
+@audit_group.command("retention", help="审计日志保存情况：最早和最新的记录，是否满足保存期限（默认6个月）。")
+@click.option("--months", type=click.IntRange(1, 1200), default=None,
+              help="要求的保存月数（默认 PETITION_FLOW_AUDIT_RETENTION_MONTHS 或 6）。")
+def audit_retention(months: int | None) -> None:
+    from .services.retention import retention_report
+
+    with _database() as db, db.Session() as session:
+        report = retention_report(session, clock.now(), months)
+    for line in report.lines():
+        click.echo(line)
+    if not report.starts_at_first_entry:
+        sys.exit(1)
 
 
 @audit_group.command("export-key", help="导出检查点签名公钥（PEM），供外部核查人员使用。")
