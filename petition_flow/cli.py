@@ -228,23 +228,19 @@ def audit_verify(checkpoints_file: Path | None, public_key_file: Path | None,
     db = Database(database_url)
     try:
         db.require_schema()  # an uninitialised instance is told to run init, before keys
-    except click.ClickException:
-        db.engine.dispose()
-        raise
-    ring = None
-    try:
-        if public_key_file is not None:
-            public = crypto.load_public(public_key_file.read_text("utf-8"))
-        else:
-            ring = keys.active()
-            public = crypto.load_public(ring.public_pem())
-    except keys.KeysError as exc:
-        _fail(exc)
-    except ValueError:
-        raise click.ClickException(f"{public_key_file} 不是有效的 Ed25519 公钥（PEM）。") from None
-    if checkpoints_file is None and public_key_file is None:
-        checkpoints_file = keys.checkpoint_path()
-    try:
+        ring = None
+        try:
+            if public_key_file is not None:
+                public = crypto.load_public(public_key_file.read_text("utf-8"))
+            else:
+                ring = keys.active()
+                public = crypto.load_public(ring.public_pem())
+        except keys.KeysError as exc:
+            _fail(exc)
+        except ValueError:
+            raise click.ClickException(f"{public_key_file} 不是有效的 Ed25519 公钥（PEM）。") from None
+        if checkpoints_file is None and public_key_file is None:
+            checkpoints_file = keys.checkpoint_path()
         with db.Session() as session:
             report = verify_evidence(session, ring, checkpoints_file, public)
     finally:
