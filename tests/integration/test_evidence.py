@@ -194,3 +194,38 @@ def test_the_scheduler_job_signs_the_head_only_when_it_has_moved(cases, session,
     moved = write_checkpoint(session, at("2026-04-01", 12), only_if_moved=True)
     assert first is not None and again is None and moved.n == 2 and moved.seq > first.seq
     assert len(read_lines(checkpoint_file)) == 2
+
+
+def test_the_readmes_postgresql_role_may_append_to_the_log_but_not_change_it(
+        cases, session, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("roles and grants are PostgreSQL's; SQLite has the triggers only")
+    cases.register()
+    session.commit()
+    role = "petition_app_test"
+    for statement in (  # the README's grant, for a role of its own
+            f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role}",
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries, audit_checkpoints FROM {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"):
+        session.execute(text(statement))
+    session.commit()
+    try:
+        for statement in ("UPDATE audit_entries SET actor_username = 'mallory'",
+                          "DELETE FROM audit_entries",
+                          "DROP TRIGGER audit_entries_append_only ON audit_entries"):
+            session.execute(text(f"SET ROLE {role}"))
+            with pytest.raises(DatabaseError, match="permission denied|must be owner"):
+                session.execute(text(statement))
+            session.rollback()
+        session.execute(text(f"SET ROLE {role}"))
+        cases.register()  # appending still works
+        session.execute(text("RESET ROLE"))
+        session.commit()
+    finally:
+        session.rollback()
+        session.execute(text("RESET ROLE"))
+        session.execute(text(f"DROP OWNED BY {role}"))
+        session.execute(text(f"DROP ROLE {role}"))
+        session.commit()
