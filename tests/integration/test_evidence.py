@@ -203,29 +203,34 @@ def test_the_readmes_postgresql_role_may_append_to_the_log_but_not_change_it(
     cases.register()
     session.commit()
     role = "petition_app_test"
-    for statement in (  # the README's grant, for a role of its own
-            f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role}",
-            f"GRANT USAGE ON SCHEMA public TO {role}",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
-            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries, audit_checkpoints FROM {role}",
-            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"):
-        session.execute(text(statement))
-    session.commit()
+    # One connection of its own, thrown away at the end: a pooled connection must never
+    # keep the role.
+    conn = engine.connect()
     try:
+        for statement in (  # the README's grant, for a role of its own
+                f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role}",
+                f"GRANT USAGE ON SCHEMA public TO {role}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries, audit_checkpoints FROM {role}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"):
+            conn.execute(text(statement))
+        conn.commit()
         for statement in ("UPDATE audit_entries SET actor_username = 'mallory'",
                           "DELETE FROM audit_entries",
                           "DROP TRIGGER audit_entries_append_only ON audit_entries"):
-            session.execute(text(f"SET ROLE {role}"))
+            conn.execute(text(f"SET LOCAL ROLE {role}"))
             with pytest.raises(DatabaseError, match="permission denied|must be owner"):
-                session.execute(text(statement))
-            session.rollback()
-        session.execute(text(f"SET ROLE {role}"))
-        cases.register()  # appending still works
-        session.execute(text("RESET ROLE"))
-        session.commit()
+                conn.execute(text(statement))
+            conn.rollback()
+        conn.execute(text(f"SET LOCAL ROLE {role}"))
+        conn.execute(text(  # appending is allowed (rolled back: not a valid chain entry)
+            "INSERT INTO audit_entries (seq, at, actor_username, actor_role, action, details, "
+            "prev_hash, hash, mac) SELECT max(seq) + 1, now(), 'x', 'x', 'x', '{}', 'x', 'y', 'z' "
+            "FROM audit_entries"))
+        conn.rollback()
+        conn.execute(text(f"DROP OWNED BY {role}"))
+        conn.execute(text(f"DROP ROLE {role}"))
+        conn.commit()
     finally:
-        session.rollback()
-        session.execute(text("RESET ROLE"))
-        session.execute(text(f"DROP OWNED BY {role}"))
-        session.execute(text(f"DROP ROLE {role}"))
-        session.commit()
+        conn.invalidate()
+        conn.close()
