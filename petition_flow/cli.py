@@ -78,13 +78,18 @@ def init_cmd(demo: bool) -> None:
 
     instance = paths.instance_dir()
     instance.mkdir(parents=True, exist_ok=True)
+    from . import keys
+
     db = Database()
     upgrade(db.engine)
+    _check_keys(db)
     with db.Session() as session:
         begin_write(session)
         added = seed_organisation(session)
         session.commit()
     click.echo(f"实例目录：{instance}")
+    click.echo(f"密钥文件：{keys.key_file_path()}（不在数据库中；请另行妥善备份，丢失后审计链和信访人信息无法校验或读取）")
+    click.echo(f"审计检查点：{keys.checkpoint_path()}；签名公钥：{keys.public_key_path()}")
     click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"组织机构：新增 {added} 个单位。" if added else "组织机构已存在，未重复写入。")
     if demo:
@@ -232,19 +237,184 @@ def audit_group() -> None:
     pass
 
 
-@audit_group.command("verify", help="校验审计哈希链，指出第一条被篡改、删除或调换的记录。")
-def audit_verify() -> None:
-    from .services.audit import verify_chain
+@audit_group.command("verify", help="校验审计哈希链、密钥校验码和每一个签名检查点，指出被篡改、删除、改写或回滚之处。")
+@click.option("--checkpoints", "checkpoints_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="检查点文件（默认为本实例的检查点文件）。")
+@click.option("--public-key", "public_key_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="签名公钥（PEM）。给出时不需要审计密钥：供外部核查人员在副本上校验。")
+@click.option("--database", "database_url", default=None, help="要校验的数据库（默认为本实例的）。")
+def audit_verify(checkpoints_file: Path | None, public_key_file: Path | None,
+                 database_url: str | None) -> None:
+    from . import crypto, keys
+    from .services.evidence import verify_evidence
 
-    db = Database()
-    db.require_schema()
-    with db.Session() as session:
-        result = verify_chain(session)
-    if result.ok:
-        click.echo(result.message)
-    else:
-        click.echo(f"审计链校验失败：{result.message}", err=True)
+    db = Database(database_url)
+    try:
+        db.require_schema()  # an uninitialised instance is told to run init, before keys
+        ring = None
+        try:
+            if public_key_file is not None:
+                public = crypto.load_public(public_key_file.read_text("utf-8"))
+            else:
+                ring = keys.active()
+                public = crypto.load_public(ring.public_pem())
+        except keys.KeysError as exc:
+            _fail(exc)
+        except ValueError:
+            raise click.ClickException(f"{public_key_file} 不是有效的 Ed25519 公钥（PEM）。") from None
+        if checkpoints_file is None and public_key_file is None:
+            checkpoints_file = keys.checkpoint_path()
+        with db.Session() as session:
+            report = verify_evidence(session, ring, checkpoints_file, public)
+    finally:
+        db.engine.dispose()
+    for note in report.notes:
+        click.echo(note)
+    if report.ok:
+        click.echo(report.chain.message)
+        return
+    click.echo("审计日志校验失败：", err=True)
+    if not report.chain.ok:
+        click.echo(f"  {report.chain.message}", err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("checkpoint", help="签名当前链尾（序号、哈希、时间），追加到检查点文件并记入数据库。")
+def audit_checkpoint() -> None:
+    from . import keys
+    from .services.checkpoints import write_checkpoint
+
+    with _database() as db, db.Session() as session:
+        try:
+            point = write_checkpoint(session, clock.now())
+        except PetitionFlowError as exc:
+            _fail(exc)
+    click.echo(f"已写入第{point.n}个检查点：审计链第{point.seq}条，哈希 {point.hash[:16]}…，"
+               f"{point.at.astimezone(clock.CHINA_TZ):%Y-%m-%d %H:%M:%S}（北京时间）。")
+    click.echo(f"检查点文件：{keys.checkpoint_path()}")
+
+
+@audit_group.command("retention", help="审计日志保存情况：最早和最新的记录，是否满足保存期限（默认6个月）。")
+@click.option("--months", type=click.IntRange(1, 1200), default=None,
+              help="要求的保存月数（默认 PETITION_FLOW_AUDIT_RETENTION_MONTHS 或 6）。")
+def audit_retention(months: int | None) -> None:
+    from .services.retention import retention_report
+
+    with _database() as db, db.Session() as session:
+        report = retention_report(session, clock.now(), months)
+    for line in report.lines():
+        click.echo(line)
+    if not report.starts_at_first_entry:
         sys.exit(1)
+
+
+@audit_group.command("export-key", help="导出检查点签名公钥（PEM），供外部核查人员使用。")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def audit_export_key(file: Path | None) -> None:
+    from . import keys
+
+    try:
+        path = keys.export_public_key(keys.active(), file)
+    except keys.KeysError as exc:
+        _fail(exc)
+    click.echo(f"公钥已导出到 {path}")
+
+
+@main.group("keys", help="密钥（审计密钥、数据加密密钥、检查点签名密钥）。")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("rotate", help="启用新的数据加密密钥，并分批重新加密信访人信息；中断后再次运行即可续做。")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100_000),
+              help="每批重新加密的信访人记录数（每批一个事务）。")
+def keys_rotate(batch: int) -> None:
+    from .keys import KeysError
+    from .services.datakeys import rotate
+
+    def _progress(job, left):
+        click.echo(f"  已重新加密 {job.rows} 条，剩余 {left} 条")
+
+    with _database() as db, db.Session() as session:
+        try:
+            job = rotate(session, batch=batch, progress=_progress)
+        except KeysError as exc:
+            _fail(exc)
+    start = f"已启用新的数据加密密钥 {job.key_id}" if job.new_key else \
+        f"继续上次未完成的轮换（当前密钥 {job.key_id}）"
+    click.echo(f"{start}；共重新加密信访人记录 {job.rows} 条，全部记录均已使用当前密钥。"
+               "旧密钥仍保留在密钥文件中，供恢复旧备份时使用。")
+
+
+def _passphrase(passphrase_file: Path | None, confirm: bool) -> str:
+    import os
+
+    if passphrase_file is not None:
+        return passphrase_file.read_text("utf-8").strip()
+    if os.environ.get("PETITION_FLOW_BACKUP_PASSPHRASE"):
+        return os.environ["PETITION_FLOW_BACKUP_PASSPHRASE"]
+    return click.prompt("备份密钥的口令", hide_input=True, confirmation_prompt=confirm)
+
+
+PASSPHRASE_OPTION = click.option(
+    "--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="口令文件（也可用环境变量 PETITION_FLOW_BACKUP_PASSPHRASE，否则提示输入）。")
+
+
+@main.command("backup", help="在系统运行时备份数据库、检查点文件和公钥，写出签名清单；--with-keys 另以口令加密密钥。")
+@click.argument("directory", required=False, default="backups",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-keys", is_flag=True, help="把密钥以口令加密后一并放入备份。")
+@PASSPHRASE_OPTION
+def backup_cmd(directory: Path, with_keys: bool, passphrase_file: Path | None) -> None:
+    from .services.backup import backup
+
+    passphrase = _passphrase(passphrase_file, True) if with_keys else None
+    with _database() as db:
+        try:
+            made = backup(db.engine, directory, clock.now(), passphrase=passphrase)
+        except PetitionFlowError as exc:
+            _fail(exc)
+    counts = made.data["counts"]
+    click.echo(f"备份完成：{made.folder}")
+    click.echo(f"审计链尾：第{made.head_seq}条；信访事项 {counts['cases']} 件，审计记录 "
+               f"{counts['audit_entries']} 条，检查点 {counts['audit_checkpoints']} 个。")
+    click.echo("备份中含以口令加密的密钥。" if with_keys else
+               "备份中不含密钥：恢复时需要本实例的密钥文件（或另行备份的密钥）。")
+
+
+@main.command("restore", help="校验备份并恢复到本实例（须先停止服务）；拒绝校验不通过或早于最新检查点的备份。")
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--accept-rollback", is_flag=True,
+              help="允许恢复早于最新检查点的备份（回滚记入审计日志）。")
+@click.option("--with-keys", is_flag=True, help="使用备份中以口令加密的密钥。")
+@PASSPHRASE_OPTION
+def restore_cmd(backup_dir: Path, accept_rollback: bool, with_keys: bool,
+                passphrase_file: Path | None) -> None:
+    from .keys import KeysError
+    from .migrate import upgrade
+    from .services.backup import read_manifest, restore, restore_keyring
+
+    try:
+        manifest = read_manifest(backup_dir)
+        ring = restore_keyring(manifest, _passphrase(passphrase_file, False)
+                               if with_keys else None)
+        done = restore(manifest, config.database_url(), ring, clock.now(),
+                       accept_rollback=accept_rollback)
+    except (PetitionFlowError, KeysError) as exc:
+        _fail(exc)
+    db = Database()
+    try:
+        upgrade(db.engine)  # a backup from an older version is brought up to date
+    finally:
+        db.engine.dispose()
+    click.echo(f"已恢复备份 {backup_dir.name}：审计链校验通过，链尾第{manifest.head_seq}条。")
+    if done.rolled_back_from is not None:
+        click.echo(f"已按 --accept-rollback 回滚：丢失第{manifest.head_seq + 1}至第{done.rolled_back_from}条"
+                   f"审计记录；回滚已记入审计日志，原检查点文件另存为 {done.archived}。")
 
 
 @main.command("serve", help="用 waitress 启动网页服务（默认 127.0.0.1:5000），并显示访问地址。")
@@ -264,6 +434,7 @@ def serve_cmd(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     db = Database()
     try:
         db.require_schema()
+        _check_keys(db)
     finally:
         db.engine.dispose()
     try:
@@ -310,13 +481,26 @@ def _instant(text: str | None):
 
 @contextmanager
 def _database():
-    """The configured database, schema checked, its connections closed afterwards."""
+    """The configured database, schema and keys checked, its connections closed afterwards."""
     db = Database()
     try:
         db.require_schema()
+        _check_keys(db)
         yield db
     finally:
         db.engine.dispose()
+
+
+def _check_keys(db: Database) -> None:
+    """A lost or foreign key file is a clear message at start, never garbage later."""
+    from .keys import KeysError
+    from .services.datakeys import check_keys
+
+    with db.Session() as session:
+        try:
+            check_keys(session)
+        except KeysError as exc:
+            _fail(exc)
 
 
 NOW_OPTION = click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
@@ -427,14 +611,19 @@ def _run_scheduler(runner) -> None:
 def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_text: str,
               as_json: bool) -> None:
     import tempfile
+    from contextlib import ExitStack
 
+    from . import keys
     from .migrate import upgrade
     from .services.bench import query_plans, run_bench
     from .services.org import seed_organisation
 
     folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
+    stack = ExitStack()
     if database_url is None:
         database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        # A scratch database gets scratch keys, never the instance's (or new ones beside it).
+        stack.enter_context(keys.using(keys.Keyring.generate()))
     db = Database(database_url)
     try:
         upgrade(db.engine)
@@ -449,6 +638,7 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
         with db.Session() as session:
             plans = query_plans(session, now)
     finally:
+        stack.close()
         db.engine.dispose()
     if as_json:
         click.echo(json.dumps({**result.as_json(), "plans": plans}, ensure_ascii=False))

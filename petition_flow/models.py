@@ -23,7 +23,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from .sealed import Sealed
 
 
 class UTCDateTime(TypeDecorator):
@@ -157,19 +159,36 @@ class Case(Base):
 
 
 class Party(Base):
-    """A petitioner (信访人) of a case; collective visits mark ≤ 5 representatives."""
+    """A petitioner (信访人) of a case; collective visits mark ≤ 5 representatives.
+
+    ID number, phone and address are encrypted at rest (sealed.py); exact matches on ID
+    number and phone (repeat detection, search) use their keyed blind indexes."""
 
     __tablename__ = "parties"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
-    address: Mapped[str | None] = mapped_column(String(200))
+    id_number: Mapped[str | None] = mapped_column(Sealed("parties.id_number"))
+    phone: Mapped[str | None] = mapped_column(Sealed("parties.phone"))
+    address: Mapped[str | None] = mapped_column(Sealed("parties.address"))
+    id_number_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone_index: Mapped[str | None] = mapped_column(String(32))
     representative: Mapped[bool] = mapped_column(Boolean, default=False)
     case: Mapped[Case] = relationship(back_populates="parties")
 
-    __table_args__ = (Index("ix_parties_name_phone", "name", "phone"),)
+    __table_args__ = (Index("ix_parties_name_phone_index", "name", "phone_index"),)
+
+    @validates("id_number", "phone")
+    def _blind_index(self, key: str, value: str | None) -> str | None:
+        setattr(self, f"{key}_index", blind_index(key, value))
+        return value
+
+
+def blind_index(kind: str, value: str | None) -> str | None:
+    """The keyed hash an exact-match lookup of ``kind`` ("id_number" | "phone") compares."""
+    from .keys import active
+
+    return None if value is None else active().blind_index(kind, value)
 
 
 class Clock(Base):
@@ -231,7 +250,9 @@ class Notice(Base):
 
 
 class AuditEntry(Base):
-    """Append-only audit log, chained by SHA-256 (see services/audit.py)."""
+    """Append-only audit log, chained by SHA-256 and keyed by an HMAC whose key is outside the
+    database (see services/audit.py, services/chainseal.py); the database refuses UPDATE and
+    DELETE on it (migration 0010_evidence)."""
 
     __tablename__ = "audit_entries"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -247,6 +268,7 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mac: Mapped[str] = mapped_column(String(64))  # HMAC of (seq, hash) under the audit key
 
 
 class AuditHead(Base):
@@ -256,6 +278,19 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # HMAC of (seq, hash): moving it back shows
+
+
+class AuditCheckpoint(Base):
+    """A signed head of the audit chain (sequence, hash, time), also appended to the
+    checkpoint file outside the database; the file and this table check each other."""
+
+    __tablename__ = "audit_checkpoints"
+    n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    line: Mapped[str] = mapped_column(Text)  # the signed line exactly as in the file
 
 
 class CalendarYear(Base):
@@ -546,8 +581,9 @@ class IdempotencyKey(Base):
 
 
 __all__ = [
-    "AccountabilityRecord", "Alert", "ApiToken", "AuditEntry", "AuditHead", "Base",
-    "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery", "Evaluation",
-    "IdempotencyKey", "InboxItem", "Notice", "Party", "PetitionerRequest", "PublicThrottle",
-    "Recusal", "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact",
+    "AccountabilityRecord", "Alert", "ApiToken", "AuditCheckpoint", "AuditEntry", "AuditHead",
+    "Base", "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery",
+    "Evaluation", "IdempotencyKey", "InboxItem", "Notice", "Party", "PetitionerRequest",
+    "PublicThrottle", "Recusal", "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User",
+    "UserContact",
 ]

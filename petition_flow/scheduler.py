@@ -7,6 +7,8 @@ sweep every minute reads the due ones (anchors.md §4.5). The jobs:
   rest, and a process that takes the lease sweeps at once;
 - ``sweep``   every minute: ``sweep_deadlines`` (alerts, accountability records);
 - ``deliver`` every 30 s: send the outbox (email, webhook), retrying failures with backoff;
+- ``checkpoint`` every 10 minutes (PETITION_FLOW_CHECKPOINT_INTERVAL seconds): sign the audit
+  chain's head into the checkpoint file when it has moved (services/checkpoints.py);
 - ``digest``  08:30 China time daily: the supervisors' digest (skipped on non-working days);
   on taking the lease after 08:30 it is sent at once if today's has not gone out.
 
@@ -43,6 +45,7 @@ from sqlalchemy import Engine
 from . import clock
 from .db import make_session_factory
 from .services.alerts import sweep_deadlines
+from .services.checkpoints import write_checkpoint
 from .services.digest import send_digests
 from .services.lease import acquire_lease, release_lease
 from .services.notify import NotifyConfig, deliver_pending
@@ -57,7 +60,11 @@ DIGEST_AT = time(8, 30)
 LEASE_TTL = 30.0
 RENEW_EVERY = 10.0
 TAKEOVER_WITHIN = LEASE_TTL + RENEW_EVERY
-JOB_IDS = ("lease", "sweep", "deliver", "digest")
+JOB_IDS = ("lease", "sweep", "deliver", "checkpoint", "digest")
+
+
+def checkpoint_interval() -> float:
+    return float(os.environ.get("PETITION_FLOW_CHECKPOINT_INTERVAL") or 600)
 
 
 def default_holder() -> str:
@@ -71,12 +78,13 @@ class SchedulerRunner:
                  holder: str | None = None, blocking: bool = False,
                  lease_ttl: float = LEASE_TTL, renew_every: float = RENEW_EVERY,
                  sweep_every: float = 60,
-                 deliver_every: float = 30):
+                 deliver_every: float = 30, checkpoint_every: float | None = None):
         self.Session = make_session_factory(engine)
         self.config = config or NotifyConfig.load()
         self.holder = holder or default_holder()
         self.lease_ttl = timedelta(seconds=lease_ttl)
-        self.intervals = {"lease": renew_every, "sweep": sweep_every, "deliver": deliver_every}
+        self.intervals = {"lease": renew_every, "sweep": sweep_every, "deliver": deliver_every,
+                          "checkpoint": checkpoint_every or checkpoint_interval()}
         self._lease_until: datetime | None = None
         self._lock = threading.Lock()
         self.scheduler = self._build(BlockingScheduler if blocking else BackgroundScheduler)
@@ -131,6 +139,11 @@ class SchedulerRunner:
         if report.sent or report.failed:
             log.info("发送：成功 %d，失败 %d（将按退避时间重试）", report.sent, report.failed)
 
+    def _checkpoint(self, session, now):
+        point = write_checkpoint(session, now, only_if_moved=True)
+        if point is not None:
+            log.info("审计检查点第%d个：审计链第%d条", point.n, point.seq)
+
     def _digest(self, session, now):
         result = send_digests(session, now, config=self.config)
         if result.sent_to:
@@ -160,6 +173,8 @@ class SchedulerRunner:
                           seconds=self.intervals["sweep"], id="sweep")
         scheduler.add_job(self.run_job, "interval", args=("deliver", self._deliver),
                           seconds=self.intervals["deliver"], id="deliver")
+        scheduler.add_job(self.run_job, "interval", args=("checkpoint", self._checkpoint),
+                          seconds=self.intervals["checkpoint"], id="checkpoint")
         scheduler.add_job(self.run_job, "cron", args=("digest", self._digest),
                           hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, id="digest",
                           misfire_grace_time=4 * 3600)

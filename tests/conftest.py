@@ -5,6 +5,7 @@ pilot county, seeded once per session; every test starts with no cases and no au
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ import pytest
 from helpers import at, days_after  # noqa: F401 — re-exported for fixtures below
 from sqlalchemy import delete, select, text
 
+from petition_flow import appendonly
 from petition_flow.clock import CHINA_TZ
 from petition_flow.db import make_engine, make_session_factory
 from petition_flow.migrate import upgrade
@@ -19,6 +21,7 @@ from petition_flow.models import (
     AccountabilityRecord,
     Alert,
     ApiToken,
+    AuditCheckpoint,
     AuditEntry,
     AuditHead,
     CalendarYear,
@@ -45,6 +48,13 @@ from petition_flow.services.actor import SYSTEM, Actor
 from petition_flow.services.audit import AuditBatch
 from petition_flow.services.org import PILOTS, seed_organisation, unit_by_code
 
+# The suite's keys and checkpoint file live in a scratch folder, never in the clone's instance/;
+# subprocess tests pass their own environment with their own instance folder.
+_KEYS_DIR = tempfile.mkdtemp(prefix="petition-flow-test-keys-")
+os.environ["PETITION_FLOW_KEY_FILE"] = os.path.join(_KEYS_DIR, "keys.json")
+os.environ["PETITION_FLOW_CHECKPOINTS"] = os.path.join(_KEYS_DIR, "audit-checkpoints.log")
+os.environ["PETITION_FLOW_PUBLIC_KEY_FILE"] = os.path.join(_KEYS_DIR, "audit-public-key.pem")
+
 TEST_DB_ENV = "PETITION_FLOW_TEST_DATABASE_URL"
 PASSWORD = "test-password-1"
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
@@ -52,8 +62,8 @@ COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
 # Tables a test may write; emptied before each test, children first.
 CASE_TABLES = (IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
-               UserContact, SchedulerLease, AuditEntry, AuditHead, Notice, Clock, Party,
-               CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
+               UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
+               Party, CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
 
 
 def _reset_postgres(engine) -> None:
@@ -107,12 +117,22 @@ def Session(engine):
     """Session factory on a database emptied of cases, audit entries and test-made users."""
     factory = make_session_factory(engine)
     with factory() as session:
+        appendonly.drop(session.connection())  # the suite empties the log as its administrator
         for table in CASE_TABLES:
             session.execute(delete(table))
+        appendonly.install(session.connection())
         session.execute(delete(User).where(~User.username.contains(".")))
         session.execute(delete(Unit).where(Unit.code.like("test.%")))
         session.commit()
     return factory
+
+
+@pytest.fixture(autouse=True)
+def checkpoint_file(tmp_path, monkeypatch):
+    """Each test's own checkpoint file (the log is emptied before each test)."""
+    path = tmp_path / "audit-checkpoints.log"
+    monkeypatch.setenv("PETITION_FLOW_CHECKPOINTS", str(path))
+    return path
 
 
 @pytest.fixture

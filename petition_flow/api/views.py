@@ -142,12 +142,11 @@ def petition_reveal(case_id: str):
     number = path_id(case_id)
     body = read_json(request, "RevealRequest")
     _viewable_case(number)
-
-    def work():  # the reveal's audit entry and the answer in one transaction
-        parties = reveal_petitioners(get_session(), g.api_actor, now(), number, body["reason"])
-        return 200, _detail_body(_viewable_case(number), revealed=parties)
-
-    return _answer_once(work, body)
+    # The audit entry is committed before anything is shown; the answer is never stored (an
+    # Idempotency-Key's stored answer would keep the full identity in plaintext), and a
+    # repeated reveal is simply another audited reveal.
+    parties = reveal_petitioners(get_session(), g.api_actor, now(), number, body["reason"])
+    return jsonify(_detail_body(_viewable_case(number), revealed=parties))
 
 
 @bp.get("/stats")

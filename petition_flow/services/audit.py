@@ -1,4 +1,4 @@
-"""The append-only audit log, chained by SHA-256.
+"""The append-only audit log, chained by SHA-256 and keyed by HMAC (services/chainseal.py).
 
 Each entry's hash covers a canonical JSON form of the entry and the previous
 hash, so altering, deleting or reordering any entry breaks the chain from that
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, AuditHead
 from .actor import Actor
+from .chainseal import entry_mac, entry_mac_ok, head_mac, head_mac_ok
 
 GENESIS = "0" * 64
 
@@ -80,8 +81,10 @@ class AuditBatch:
                 actor_role=self.actor.role, prev_hash=head.hash, **item,
             )
             entry.hash = chain_hash(head.hash, entry)
+            entry.mac = entry_mac(entry)
             session.add(entry)
             head.seq, head.hash = entry.seq, entry.hash
+        head.mac = head_mac(head.seq, head.hash)
         self.entries.clear()
 
 
@@ -93,18 +96,29 @@ class VerifyResult:
     message: str = ""
 
 
-def verify_chain(session: Session, batch_size: int = 5000) -> VerifyResult:
-    """Walk the whole chain; name the first entry that was altered, deleted or reordered."""
+ACTIVE_KEYS: Any = object()  # verify_chain's default: the MACs under this instance's keys
+
+
+def verify_chain(session: Session, batch_size: int = 5000, ring: Any = ACTIVE_KEYS
+                 ) -> VerifyResult:
+    """Walk the whole chain; name the first entry that was altered, deleted or reordered.
+
+    With a keyring (by default this instance's) every entry's and the head's MAC is checked
+    too; ``ring=None`` checks the unkeyed chain only (an inspector without the MAC key)."""
+    if ring is ACTIVE_KEYS:
+        from ..keys import active
+
+        ring = active()
     result = session.execute(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch_size)
     )
     try:
-        return _walk(session, result.scalars())
+        return _walk(session, result.scalars(), ring)
     finally:
         result.close()  # a server-side cursor (PostgreSQL) must not outlive an early return
 
 
-def _walk(session: Session, rows) -> VerifyResult:
+def _walk(session: Session, rows, ring) -> VerifyResult:
     expected_seq, prev, checked = 1, GENESIS, 0
     for entry in rows:
         if entry.seq != expected_seq:
@@ -116,10 +130,17 @@ def _walk(session: Session, rows) -> VerifyResult:
         if chain_hash(prev, entry) != entry.hash:
             return VerifyResult(False, checked, entry.seq,
                                 f"第{entry.seq}条审计记录的内容被篡改（哈希不符）。")
+        if ring is not None and not entry_mac_ok(entry, ring):
+            return VerifyResult(False, checked, entry.seq,
+                                f"第{entry.seq}条审计记录的密钥校验码不符：自该条起审计链被改写"
+                                "（删除或改动记录后用不含密钥的哈希重新计算），或所用审计密钥不是本系统的。")
         prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head = session.get(AuditHead, 1)
     last = expected_seq - 1
     if head is not None and (head.seq != last or head.hash != prev):
         return VerifyResult(False, checked, last + 1,
                             f"链尾应为第{head.seq}条，实际只到第{last}条：末尾记录被删除。")
+    if ring is not None and head is not None and not head_mac_ok(head, ring):
+        return VerifyResult(False, checked, last,
+                            f"链尾（第{head.seq}条）的密钥校验码不符：末尾记录被删除后链尾被移回。")
     return VerifyResult(True, checked, None, f"审计链完整，共校验{checked}条记录。")

@@ -36,10 +36,12 @@ from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.identity import id_check_digit
 from ..domain.roles import ROLE_TABLE, role, roles_with
-from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User
+from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User, blind_index
+from ..sealed import Sealed
 from .actor import SYSTEM, Actor
 from .alerts import sweep_deadlines
 from .audit import GENESIS, chain_hash
+from .chainseal import entry_mac, head_mac
 from .notify import NotifyConfig
 from .petitions import fire_transition, register_petition
 
@@ -236,6 +238,9 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                     id_number=_id_number(rng, division[county]),
                     phone=f"139{rng.randint(0, 99_999_999):08d}", address=f"{county}某村{p + 1}组",
                     representative=False))
+                parties[-1].update(id_number_index=blind_index("id_number",
+                                                               parties[-1]["id_number"]),
+                                   phone_index=blind_index("phone", parties[-1]["phone"]))
             clock_rule = rule or "handling"
             label, article, days = CLOCK_RULES[clock_rule]
             trigger = local_date(received) + timedelta(days=0 if rule == "routing" else 3)
@@ -260,11 +265,13 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                          details={"case_no": cases[-1]["case_no"], "bench": True},
                          prev_hash=prev)
             entry["hash"] = prev = chain_hash(prev, _Entry(entry))
+            entry["mac"] = entry_mac(_Entry(entry))
             audits.append(entry)
         for model, rows in ((Case, cases), (Party, parties), (Clock, clocks),
                             (AuditEntry, audits)):
             _bulk_insert(session, model, rows)
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(
+            seq=seq, hash=prev, mac=head_mac(seq, prev)))
         session.commit()
         done += size
         if progress:
@@ -312,11 +319,15 @@ def _bulk_insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
             return json.dumps(v, ensure_ascii=False)
         return v
 
+    # Encrypted columns (sealed.py) go through their type, as in any other insert.
+    sealed = {c: model.__table__.c[c].type.process_bind_param for c in columns
+              if isinstance(model.__table__.c[c].type, Sealed)}
     raw = session.connection().connection.dbapi_connection
     with raw.cursor() as cur, cur.copy(
             f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([value(row[c]) for c in columns])
+            copy.write_row([sealed[c](row[c], dialect) if c in sealed else value(row[c])
+                            for c in columns])
 
 
 class _Entry:

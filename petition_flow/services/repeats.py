@@ -20,7 +20,7 @@ from ..clock import local_date
 from ..domain.guards import earlier_case_pending
 from ..domain.identity import similarity
 from ..domain.spec import is_local_clock
-from ..models import Case, Party
+from ..models import Case, Party, blind_index
 from .actor import Actor, can_view
 
 SIMILAR = 0.4  # Dice over character bigrams; tuned on the demo and test matters
@@ -54,8 +54,11 @@ def find_repeats(session: Session, actor: Actor, form) -> list[RepeatMatch]:
     ids = [p["id_number"] for p in form.petitioners if p["id_number"]]
     pairs = [(p["name"], p["phone"]) for p in form.petitioners
              if not p["id_number"] and p["phone"]]
-    clauses = [Party.id_number.in_(ids)] if ids else []
-    clauses += [and_(Party.name == n, Party.phone == ph) for n, ph in pairs]
+    # ID number and phone are encrypted at rest: match their blind indexes (issue 12).
+    clauses = [Party.id_number_index.in_([blind_index("id_number", i) for i in ids])] \
+        if ids else []
+    clauses += [and_(Party.name == n, Party.phone_index == blind_index("phone", ph))
+                for n, ph in pairs]
     if not clauses:
         return []
     rows = session.execute(

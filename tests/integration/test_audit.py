@@ -3,6 +3,7 @@ any entry — altering, deleting or reordering — is found and named."""
 
 from __future__ import annotations
 
+from helpers import as_database_admin
 from sqlalchemy import delete, select, update
 
 from petition_flow.models import AuditEntry
@@ -42,6 +43,7 @@ def test_every_change_is_recorded_with_who_what_and_when(cases, session, world):
 
 def test_an_altered_entry_is_named(cases, session):
     _chain(cases, session)
+    as_database_admin(session)
     session.execute(update(AuditEntry).where(AuditEntry.seq == 7)
                     .values(details={"forged": True}))
     session.commit()
@@ -51,6 +53,7 @@ def test_an_altered_entry_is_named(cases, session):
 
 def test_a_deleted_entry_in_the_middle_is_named(cases, session):
     _chain(cases, session)
+    as_database_admin(session)
     session.execute(delete(AuditEntry).where(AuditEntry.seq == 5))
     session.commit()
     result = verify_chain(session)
@@ -59,6 +62,7 @@ def test_a_deleted_entry_in_the_middle_is_named(cases, session):
 
 def test_a_deleted_last_entry_is_found(cases, session):
     total = _chain(cases, session)
+    as_database_admin(session)
     session.execute(delete(AuditEntry).where(AuditEntry.seq == total))
     session.commit()
     result = verify_chain(session)
@@ -67,6 +71,7 @@ def test_a_deleted_last_entry_is_found(cases, session):
 
 def test_two_entries_swapped_out_of_order_are_named(cases, session):
     _chain(cases, session)
+    as_database_admin(session)
     session.execute(update(AuditEntry).where(AuditEntry.seq == 9).values(seq=-1))
     session.execute(update(AuditEntry).where(AuditEntry.seq == 10).values(seq=9))
     session.execute(update(AuditEntry).where(AuditEntry.seq == -1).values(seq=10))

@@ -82,7 +82,8 @@ def test_an_error_that_is_not_a_deadlock_is_not_retried(cases, world, Session):
 def test_a_sweep_batch_that_dies_of_a_deadlock_is_run_again_and_raises_each_alert_once(
     cases, session, Session
 ):
-    made = [cases.walk(["classify", "transfer", "accept"]) for _ in range(3)]
+    # 金台: one handling clock per case (眉县 adds its local 30-day clock beside the statutory one)
+    made = [cases.walk(["classify", "transfer", "accept"], county="jintai") for _ in range(3)]
     red_on = session.execute(select(func.max(Clock.red_on))).scalar_one()
     session.rollback()
     with Session() as s:
