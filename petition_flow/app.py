@@ -8,11 +8,17 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from . import config, paths
 from .db import make_engine, make_session_factory
 from .extensions import csrf, login_manager
+from .instance import secure_folder, secure_sqlite, write_private
+
+MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
+# Views whose requests may be larger than MAX_CONTENT_LENGTH (file uploads).
+UPLOAD_ENDPOINTS = {"admin.calendar_upload"}
 
 
 def create_app(settings: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
@@ -22,35 +28,56 @@ def create_app(settings: dict[str, Any] | None = None, instance_path: Path | Non
         template_folder=str(paths.templates_dir()),
         static_folder=str(Path(__file__).resolve().parent / "static"),
     )
+    secure_folder(instance)
     app.config.update(
         DATABASE_URL=config.database_url(instance),
         SECRET_KEY=os.environ.get("PETITION_FLOW_SECRET_KEY") or _instance_secret(instance),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,  # a working day; then log in again
         WTF_CSRF_TIME_LIMIT=None,
     )
+    # Session limits, throttling, password policy, body limits, SESSION_COOKIE_SECURE.
+    app.config.update(config.security_settings())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings or {})
     register_database(app)
+    register_requests(app)
     register_extensions(app)
     register_blueprints(app)
     return app
 
 
 def _instance_secret(instance: Path) -> str:
-    """A per-instance random key, created once and kept in the instance folder."""
+    """A per-instance random key, created once (mode 0600) and kept in the instance folder."""
     path = instance / "secret_key"
     if path.exists():
+        path.chmod(0o600)
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    write_private(path, key)
     return key
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` that matches only ids a row can have: 2^63 is "not found", not a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_requests(app: Flask) -> None:
+    """Request hygiene: bounded integer routes, one body limit (larger only for uploads)."""
+    app.url_map.converters["int"] = BoundedInt
+
+    @app.before_request
+    def _upload_limit():
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+
+
 def register_database(app: Flask) -> None:
+    if app.config.get("ENGINE") is None:
+        secure_sqlite(app.config["DATABASE_URL"])
     engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["petition_flow.engine"] = engine
     app.extensions["petition_flow.sessions"] = make_session_factory(engine)

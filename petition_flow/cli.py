@@ -19,10 +19,15 @@ class Database:
 
     def __init__(self, url: str | None = None):
         from .db import make_engine, make_session_factory
+        from .instance import secure_folder, secure_sqlite
 
         self.url = url or config.database_url()
         if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self.url.removeprefix("sqlite:///")).parent
+            if folder == paths.instance_dir():
+                secure_folder(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            secure_sqlite(self.url)
         self.engine = make_engine(self.url)
         self.Session = make_session_factory(self.engine)
 
@@ -51,12 +56,13 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
     from .db import begin_write
+    from .instance import secure_folder
     from .migrate import upgrade
     from .services.demo import DEMO_PASSWORD, seed_demo
     from .services.org import seed_organisation
 
     instance = paths.instance_dir()
-    instance.mkdir(parents=True, exist_ok=True)
+    secure_folder(instance)
     db = Database()
     upgrade(db.engine)
     with db.Session() as session:

@@ -20,6 +20,7 @@ from .guards import ACTIONS, CATEGORIES, CONDITIONS
 from .levels import LEVEL_LABELS, LEVELS, WarningLevel
 from .spec import (
     INPUT_TYPES,
+    NO_CASE_ROLES,
     ROLES,
     AccountabilityRule,
     ClockExtend,
@@ -161,7 +162,7 @@ def _warning_levels(items: dict, errors: _Errors) -> dict[str, WarningLevel]:
                       where + ".", errors)
         notify = tuple(body.get("notify") or ())
         for role in notify:
-            if role not in ROLES or role == "petitioner":
+            if role not in ROLES or role == "petitioner" or role in NO_CASE_ROLES:
                 errors.add(where + ".notify", f"未知角色“{role}”。")
         fraction, workdays = body.get("remaining_fraction"), body.get("workdays_left")
         if level == "blue" and not (isinstance(fraction, int | float)
@@ -356,7 +357,7 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
         _unknown_keys(body, {"label", "roles", "inputs"}, where + ".", errors)
         roles = body.get("roles") or []
         for role in roles:
-            if role not in ROLES:
+            if role not in ROLES or role in NO_CASE_ROLES:
                 errors.add(where + ".roles", f"未知角色“{role}”。")
         if not roles:
             errors.add(where + ".roles", "至少需要一个角色。")

@@ -8,12 +8,16 @@ from .levels import WarningLevel
 
 ROLES = (
     "reception", "handler", "unit_leader", "county_supervisor", "city_supervisor", "admin",
-    "petitioner",
+    "auditor", "petitioner",
 )
+# 三权分立 (等级保护 level 3): the security auditor reads and verifies the audit log and
+# handles no petition; no workflow may give it a trigger or a notice.
+NO_CASE_ROLES = ("auditor",)
 ROLE_LABELS = {
     "reception": "接访员", "handler": "承办人", "unit_leader": "单位负责人",
     "county_supervisor": "县级督办人员", "city_supervisor": "市级督办人员",
-    "admin": "系统管理员", "petitioner": "信访人", "system": "系统",
+    "admin": "系统管理员", "auditor": "安全审计员", "petitioner": "信访人", "system": "系统",
+    "anonymous": "未登录",
 }
 INPUT_TYPES = ("text", "choice", "bool", "date", "int", "unit")
 

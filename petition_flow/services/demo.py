@@ -138,7 +138,8 @@ def _id_number(region_division: str, n: int) -> str:
 
 def _accounts(session: Session) -> list[tuple[str, str]]:
     users = session.execute(select(User).order_by(User.id)).scalars()
-    return [(u.username, f"{ROLE_LABELS[u.role]} · {u.unit.name}") for u in users]
+    return [(u.username, f"{ROLE_LABELS[u.role]} · {u.unit.name}" + ("（演示账号）" if u.demo else ""))
+            for u in users]
 
 
 def seed_demo(session: Session, now: datetime) -> DemoSummary:
@@ -165,12 +166,15 @@ def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Acto
     wanted = [(f"{role}.{county}", role, f"{county}.{unit}")
               for county in PILOTS for role, unit in COUNTY_ROLE_UNITS.items()]
     wanted += [("city_supervisor.baoji", "city_supervisor", "baoji.xinlianban"),
-               ("admin.baoji", "admin", "baoji.bureau")]
+               ("admin.baoji", "admin", "baoji.bureau"),
+               ("auditor.baoji", "auditor", "baoji.bureau")]
     for username, role, unit_code in wanted:
         unit = unit_by_code(session, unit_code)
         user = create_user(session, SYSTEM, now, username=username,
                            display_name=f"{unit.region.name}{ROLE_LABELS[role]}",
                            password=DEMO_PASSWORD, unit_id=unit.id, role=role, audit=audit)
+        # Demo accounts keep the printed password (no forced change) and say they are demo.
+        user.demo = True
         actors[(username.split(".")[1], role)] = Actor.of(user)
     audit.flush(session)
     session.commit()

@@ -24,8 +24,6 @@ def register_web(app: Flask) -> None:
     from .reception import bp as reception_bp
     from .supervision import bp as supervision_bp
 
-    app.config.setdefault("SESSION_IDLE_MINUTES", 30)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     install_login(app)
     for bp in (auth_bp, reception_bp, handling_bp, approval_bp, supervision_bp, orders_bp,
                inbox_bp, admin_bp):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import g, redirect, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -26,9 +26,10 @@ def actor() -> Actor:
 
 
 def now() -> datetime:
-    """The request's instant, read once from the one wall clock."""
+    """The request's instant, read once from the one wall clock (tests may set
+    PETITION_FLOW_CLOCK to a callable, as for the API)."""
     if "now" not in g:
-        g.now = clock.now()
+        g.now = current_app.config.get("PETITION_FLOW_CLOCK", clock.now)()
     return g.now
 
 

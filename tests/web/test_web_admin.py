@@ -25,7 +25,13 @@ def test_an_admin_creates_a_user_who_can_then_log_in(as_user, world, session):
                                        "password": "good-pass-1", "unit_id": str(unit),
                                        "role": "handler"})
     assert response.status_code == 302
-    assert as_user("zhang", "good-pass-1").get("/cases").status_code == 200
+    zhang = as_user("zhang", "good-pass-1")
+    # 等保 身份鉴别: the initial password is changed before anything else.
+    assert zhang.get("/cases").headers["Location"].endswith("/account/password")
+    assert zhang.post("/account/password", {"old_password": "good-pass-1",
+                                            "new_password": "Own-choice-9",
+                                            "confirm": "Own-choice-9"}).status_code == 302
+    assert zhang.get("/cases").status_code == 200
     assert "user_created" in _audit_actions(session)
 
 
@@ -53,7 +59,7 @@ def test_a_deactivated_user_can_no_longer_log_in_or_use_an_open_session(as_user,
     assert admin.post(f"/admin/users/{user_id}/activate").status_code == 302
 
 
-def test_a_password_reset_lifts_a_lock(as_user, session):
+def test_a_password_reset_lifts_the_sign_in_delay_and_must_be_changed(as_user, session):
     user = session.execute(select(User).where(User.username == "reception.chencang")) \
         .scalar_one()
     user_id = user.id
@@ -67,7 +73,8 @@ def test_a_password_reset_lifts_a_lock(as_user, session):
                       {"password": "abc"}).status_code == 400
     assert admin.post(f"/admin/users/{user_id}/password",
                       {"password": "reset-pass-2"}).status_code == 302
-    assert as_user("reception.chencang", "reset-pass-2").get("/cases").status_code == 200
+    reset = as_user("reception.chencang", "reset-pass-2")
+    assert reset.get("/cases").headers["Location"].endswith("/account/password")
     from werkzeug.security import generate_password_hash
 
     from tests.conftest import PASSWORD

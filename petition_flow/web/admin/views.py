@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ...app import MAX_ID
 from ...domain.workcalendar import CalendarFileError
 from ...errors import PetitionFlowError
 from ...services import accounts
@@ -9,6 +10,7 @@ from ...services.audit import verify_chain
 from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
 from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
+from ..auth import policy
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
 from ..handling.views import render_case, reveal_case
 from . import bp
@@ -16,10 +18,12 @@ from .forms import ActionForm, CalendarForm, ResetPasswordForm, UnitForm, UserFo
 
 
 def _int(value) -> int:
+    """A form's id field: 0 (no such row) unless it is a key a row can have."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 1 <= number <= MAX_ID else 0
 
 
 def _users_page(form=None, errors=(), reset_errors=None, status=200):
@@ -28,6 +32,8 @@ def _users_page(form=None, errors=(), reset_errors=None, status=200):
     form.unit_id.choices = options((u.id, f"{u.region.name} · {u.name}") for u in d.units
                                    if u.active)
     return render_template("admin/users.html", d=d, form=form, errors=list(errors),
+                           password_hint=policy().describe(),
+                           sessions=accounts.session_counts(db(), actor()),
                            action=ActionForm(), reset=ResetPasswordForm(formdata=None),
                            reset_errors=reset_errors or {}), status
 
@@ -44,7 +50,8 @@ def user_create():
         user = accounts.add_user(db(), actor(), now(), username=form.username.data or "",
                                  display_name=form.display_name.data or "",
                                  password=form.password.data or "",
-                                 unit_id=_int(form.unit_id.data), role=form.role.data or "")
+                                 unit_id=_int(form.unit_id.data), role=form.role.data or "",
+                                 policy=policy())
     except PetitionFlowError as exc:
         raise_http(exc)
         return _users_page(form, [exc.message, *apply_errors(form, exc)], status=400)
@@ -68,12 +75,25 @@ def user_active(user_id: int, change: str):
 def user_password_reset(user_id: int):
     form = ResetPasswordForm()
     try:
-        user = accounts.reset_password(db(), actor(), now(), user_id, form.password.data or "")
+        user = accounts.reset_password(db(), actor(), now(), user_id, form.password.data or "",
+                                       policy())
     except PetitionFlowError as exc:
         raise_http(exc)
         return _users_page(reset_errors={user_id: [exc.message, *exc.fields.values()]},
                            status=400)
-    flash(f"已重置用户 {user.username} 的密码，并解除锁定。", "success")
+    flash(f"已重置用户 {user.username} 的密码：其登录会话均已结束，下次登录须修改密码。", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+def user_force_logout(user_id: int):
+    """强制下线: end every session of a user at once."""
+    try:
+        count = accounts.force_logout(db(), actor(), now(), user_id)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    flash(f"已强制下线，结束了 {count} 个登录会话。", "success")
     return redirect(url_for("admin.users"))
 
 

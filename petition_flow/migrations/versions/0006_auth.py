@@ -1,0 +1,75 @@
+"""auth: server-side sessions, sign-in throttling, password history and policy flags
+
+Revision ID: 0006_auth
+Revises: 0005_bench_indexes
+Create Date: 2026-12-02 00:00:00
+
+等级保护 level 3 (GB/T 22239-2019) 身份鉴别 and 安全审计: a session is a row that logout,
+a password change, deactivation or an administrator deletes; failed sign-ins are throttled
+per source address instead of locking the account for everyone; the last few password
+hashes are kept so they are not reused; initial and reset passwords must be changed.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_auth"
+down_revision = "0005_bench_indexes"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "user_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+        sa.Column("remote_addr", sa.String(length=64), nullable=False),
+        sa.Column("user_agent", sa.String(length=256), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_sha256"),
+    )
+    op.create_index("ix_user_sessions_user_id", "user_sessions", ["user_id"], unique=False)
+    op.create_table(
+        "login_throttles",
+        sa.Column("key", sa.String(length=160), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", sa.DateTime(), nullable=False),
+        sa.Column("blocked_until", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
+        "password_history",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("password_hash", sa.String(length=256), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_password_history_user_id", "password_history", ["user_id"],
+                    unique=False)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+        batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("demo", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("demo")
+        batch_op.drop_column("password_changed_at")
+        batch_op.drop_column("must_change_password")
+    op.drop_index("ix_password_history_user_id", table_name="password_history")
+    op.drop_table("password_history")
+    op.drop_table("login_throttles")
+    op.drop_index("ix_user_sessions_user_id", table_name="user_sessions")
+    op.drop_table("user_sessions")
