@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from . import config, paths
@@ -73,6 +74,15 @@ def register_requests(app: Flask) -> None:
     def _upload_limit():
         if request.endpoint in UPLOAD_ENDPOINTS:
             request.max_content_length = app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+
+    @app.before_request
+    def _refuse_nul():
+        # No database stores NUL (PostgreSQL refuses it in text): refuse it in any query or
+        # form value at the door, with a message, instead of a 500 further in.
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    raise BadRequest(description="提交的内容包含空字符（NUL），无法处理，请删除后重试。")
 
 
 def register_database(app: Flask) -> None:

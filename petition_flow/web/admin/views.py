@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
 
 from ...app import MAX_ID
 from ...domain.workcalendar import CalendarFileError
@@ -11,7 +14,7 @@ from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
 from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
 from ..auth import policy
-from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
+from ..common import actor, apply_errors, db, now, options, page_arg, raise_http
 from ..handling.views import render_case, reveal_case
 from . import bp
 from .forms import ActionForm, CalendarForm, ResetPasswordForm, UnitForm, UserForm
@@ -177,18 +180,45 @@ def workflows():
     return render_template("admin/workflows.html", workflows=workflows_in_use(actor()))
 
 
+AUDIT_ARGS = ("case_no", "action", "username", "date_from", "date_to")
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _audit_date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        raise BadRequest(description=f"日期“{raw[:20]}”无效：应为 {EARLIEST} 至 {LATEST} 之间的日期，"
+                                     "格式如 2026-10-09。")
+    return day
+
+
 def _audit_filters() -> AuditFilters:
     args = request.args
-    return AuditFilters(case_no=args.get("case_no", "").strip(),
-                        action=args.get("action", ""), username=args.get("username", "").strip(),
-                        date_from=date_arg("date_from"), date_to=date_arg("date_to"),
-                        page=max(int_arg("page", 1) or 1, 1))
+    return AuditFilters(case_no=args.get("case_no", "").strip()[:32],
+                        action=args.get("action", "")[:64],
+                        username=args.get("username", "").strip()[:64],
+                        date_from=_audit_date("date_from"), date_to=_audit_date("date_to"),
+                        page=page_arg())
+
+
+def audit_query(filters: AuditFilters, **changes) -> dict:
+    """The filters as query arguments for url_for: only the known ones (never ``_method``,
+    ``_anchor`` or ``_external`` from the request)."""
+    values = {name: getattr(filters, name) for name in AUDIT_ARGS}
+    values.update(changes)
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if v}
 
 
 def _audit_page(result=None):
     filters = _audit_filters()
     page = search_audit(db(), actor(), filters)
-    return render_template("admin/audit.html", page=page, filters=filters,
+    return render_template("admin/audit.html", page=page, filters=filters, query=audit_query,
                            labels=ACTION_LABELS, verify=result, action=ActionForm())
 
 
