@@ -23,6 +23,9 @@ ACTION_LABELS = {
     "password_reset": "重置密码", "user_created": "新建用户", "user_deactivated": "停用用户",
     "user_activated": "启用用户", "unit_created": "新建单位", "unit_deactivated": "停用单位",
     "unit_activated": "启用单位", "calendar_imported": "导入节假日安排",
+    "login_throttled": "登录尝试过频被拒", "login_refused": "停用账号登录被拒", "logout": "退出登录",
+    "session_expired": "会话超时结束", "session_ended": "本人结束会话", "forced_logout": "强制下线",
+    "reauth_failed": "身份复核失败", "reauth_throttled": "身份复核过频被拒",
 }
 
 
