@@ -110,7 +110,8 @@ def Session(engine):
         session.execute(delete(User).where(~User.username.contains(".")))
         # Seeded users start every test usable: their password, active, nothing to change.
         session.execute(update(User).values(password_hash=FAST_HASH, active=True,
-                                            must_change_password=False))
+                                            must_change_password=False, demo=False,
+                                            password_changed_at=None))
         session.execute(delete(Unit).where(Unit.code.like("test.%")))
         session.commit()
     return factory

@@ -213,8 +213,7 @@ def change_password(session: Session, actor: Actor, now: datetime, old: str, new
         if new != confirm:
             errors["confirm"] = "两次输入的新密码不一致。"
         elif failure is None and not errors and recently_used(session, user, new, policy):
-            errors["new_password"] = (f"新密码不能与当前密码或最近{policy.history}次使用过的"
-                                      "密码相同。")
+            errors["new_password"] = f"新密码不能与最近{policy.history}次使用过的密码（含当前密码）相同。"
         if failure is None and errors:
             failure = ValidationError("密码未修改，请检查标出的字段。", fields=errors)
         if failure is None:

@@ -39,15 +39,15 @@ def policy_errors(policy: PasswordPolicy, password: str, field: str) -> dict[str
 
 
 def recently_used(session: Session, user: User, password: str, policy: PasswordPolicy) -> bool:
-    """Whether ``password`` is the current one or one of the last ``policy.history``."""
+    """Whether ``password`` is one of the last ``policy.history`` (the current one included)."""
     if check_password_hash(user.password_hash, password):
         return True
-    if policy.history <= 0:
+    if policy.history <= 1:
         return False
     earlier = session.execute(select(PasswordHistory.password_hash)
                               .where(PasswordHistory.user_id == user.id)
                               .order_by(PasswordHistory.id.desc())
-                              .limit(policy.history)).scalars()
+                              .limit(policy.history - 1)).scalars()
     return any(check_password_hash(h, password) for h in earlier)
 
 

@@ -72,7 +72,7 @@ class ThrottlePolicy:
 class PasswordPolicy:
     min_length: int = 8
     min_classes: int = 3  # of: lower-case, upper-case, digits, other characters
-    history: int = 5  # the current and this many earlier passwords may not be chosen again
+    history: int = 5  # the last this many passwords (the current one included) may not return
     max_age_days: int = 0  # 0: passwords do not expire
     change_initial: bool = True  # initial and reset passwords are changed at first sign-in
 
