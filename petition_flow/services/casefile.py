@@ -97,6 +97,7 @@ class CaseFile:
     unit_names: dict[int, str]
     may_act: bool
     attachments: str = ""
+    late_reason: str = ""  # why it was registered more than 30 days after it was received
     repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
 
 
@@ -205,6 +206,7 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
         unit_choices=[(u.id, u.name) for u in units], unit_names=names,
         may_act=can_act(actor, case) and actor.role != "admin",
         attachments=str(case.data.get("attachments") or ""),
+        late_reason=str(case.data.get("late_reason") or ""),
         repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
     )
 

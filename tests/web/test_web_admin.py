@@ -182,3 +182,13 @@ def test_an_admin_sees_a_case_masked_and_must_give_a_reason_to_reveal(as_user, c
         AuditEntry.action == "petitioner_details_revealed")).scalar_one()
     session.commit()
     assert entry.actor_role == "admin" and entry.details["reason"] == "核查数据质量问题"
+
+
+def test_a_500_character_display_name_is_refused_not_cut(as_user, world, session):
+    unit = world.unit("meixian.hrss")
+    session.commit()
+    response = as_user("admin.baoji").post("/admin/users", {
+        "username": "longname", "display_name": "名" * 500, "password": "Good-pass-1",
+        "unit_id": str(unit), "role": "handler"})
+    assert response.status_code == 400 and "姓名不能超过64字" in text(response)
+    assert session.execute(select(User).where(User.username == "longname")).first() is None

@@ -6,9 +6,10 @@ from ...clock import CHINA_TZ
 from ...errors import PetitionFlowError, RepeatDecisionRequired
 from ...services.casefile import case_file, default_spec
 from ...services.petitions import register_petition
+from ...services.registration import MAX_PETITIONERS
 from ..common import actor, apply_errors, db, now, raise_http
 from . import bp
-from .forms import MAX_PETITIONERS, PetitionForm
+from .forms import PetitionForm
 
 RECEIPT_NOTICES = ("receipt_route", "rights_duties")  # 两告知
 
