@@ -26,6 +26,8 @@ class Actor:
 SYSTEM = Actor(None, "system", "system", None, None, "city")
 
 COUNTY_ROLES = ("reception", "county_supervisor")
+# 安全审计员 (等级保护 level 3, 三权分立): reads and verifies the audit log, sees no case.
+AUDITOR = "auditor"
 UNIT_ROLES = ("handler", "unit_leader")
 
 

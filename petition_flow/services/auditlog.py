@@ -1,4 +1,4 @@
-"""Reading the audit log (操作日志) for administrators: filters and pages, newest first."""
+"""Reading the audit log (操作日志) for the security auditor: filters and pages, newest first."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA_TZ
 from ..errors import ValidationError
 from ..models import AuditEntry, Case
-from .actor import Actor, require_role
+from .actor import AUDITOR, Actor, require_role
 
 ACTION_LABELS = {
     "case_registered": "登记", "transition": "办理操作", "deadline_set": "设定期限",
@@ -50,7 +50,7 @@ class AuditPage:
 
 
 def search_audit(session: Session, actor: Actor, f: AuditFilters) -> AuditPage:
-    require_role(actor, "admin")
+    require_role(actor, AUDITOR)
     if f.page < 1:
         raise ValidationError("页码无效。", fields={"page": "页码须≥1。"})
     stmt = select(AuditEntry)

@@ -149,11 +149,12 @@ def test_the_workflows_page_draws_the_diagram_with_the_local_mermaid_script(as_u
     response.close()
 
 
-def test_the_audit_log_filters_and_verifies_the_chain(as_user, cases, session):
+def test_the_security_auditor_filters_the_audit_log_and_verifies_the_chain(as_user, cases,
+                                                                            session):
     case = cases.walk(["classify"])
     case_no = case.case_no
     session.commit()
-    b = as_user("admin.baoji")
+    b = as_user("auditor.baoji")
     page = text(b.get(f"/admin/audit?case_no={case_no}"))
     assert case_no in page and "登记" in page
     assert "登录" not in text(b.get(f"/admin/audit?case_no={case_no}&action=login")) \
@@ -192,3 +193,23 @@ def test_a_500_character_display_name_is_refused_not_cut(as_user, world, session
         "unit_id": str(unit), "role": "handler"})
     assert response.status_code == 400 and "姓名不能超过64字" in text(response)
     assert session.execute(select(User).where(User.username == "longname")).first() is None
+
+
+def test_the_administrator_can_neither_read_nor_verify_the_audit_log(as_user, world):
+    world.audit(n=1)
+    admin = as_user("admin.baoji")
+    assert admin.get("/admin/audit").status_code == 403
+    assert admin.post("/admin/audit/verify").status_code == 403
+    assert "操作日志" not in text(admin.get("/admin/users")).split("</nav>")[0]
+
+
+def test_the_security_auditor_reaches_only_the_audit_log(as_user, cases, session):
+    case = cases.register()
+    session.commit()
+    auditor = as_user("auditor.baoji")
+    assert auditor.get("/").headers["Location"].endswith("/admin/audit")
+    assert "操作日志" in text(auditor.get("/admin/audit"))
+    for url in ("/admin/users", "/admin/units", "/admin/calendar", f"/admin/cases/{case.id}",
+                "/cases", f"/cases/{case.id}", "/supervision/"):
+        assert auditor.get(url).status_code == 403, url
+    assert auditor.post("/admin/users", {"username": "x"}).status_code == 403

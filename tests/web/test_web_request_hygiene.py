@@ -16,7 +16,7 @@ from petition_flow.services.actor import SYSTEM
 from petition_flow.services.tokens import create_token
 from tests.web.conftest import Browser, text
 
-AUDIT_READER = "admin.baoji"
+AUDIT_READER = "auditor.baoji"
 HUGE = 2**63
 
 

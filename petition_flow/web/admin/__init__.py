@@ -1,14 +1,19 @@
-"""系统管理: users and units, the holiday calendar, workflows, the audit log."""
+"""系统管理: users and units, the holiday calendar, workflows; and the audit log, which
+only the 安全审计员 reads (三权分立: the administrator does not audit themselves)."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
+from ...services.actor import AUDITOR
 from ..common import require_roles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_ENDPOINTS = {"admin.audit", "admin.audit_verify"}
 
 
 @bp.before_request
 def _guard():
+    if request.endpoint in AUDIT_ENDPOINTS:
+        return require_roles(AUDITOR)
     return require_roles("admin")
 
 
