@@ -55,19 +55,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_password_history_user_id", "password_history", ["user_id"],
                     unique=False)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("demo", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # Plain ALTER TABLE (SQLite >= 3.35 adds and drops columns itself): a batch copy of
+    # users would have to drop a table every other table refers to, with foreign keys on.
+    op.add_column("users", sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
+    op.add_column("users", sa.Column("password_changed_at", sa.DateTime(), nullable=True))
+    op.add_column("users", sa.Column("demo", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("demo")
-        batch_op.drop_column("password_changed_at")
-        batch_op.drop_column("must_change_password")
+    for column in ("demo", "password_changed_at", "must_change_password"):
+        op.drop_column("users", column)
     op.drop_index("ix_password_history_user_id", table_name="password_history")
     op.drop_table("password_history")
     op.drop_table("login_throttles")
