@@ -17,10 +17,14 @@ def secure_folder(folder: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 if missing; otherwise set 0600."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    """Create ``path`` empty with mode 0600 if missing; otherwise only set 0600. An existing
+    database file is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, including SQLite's own."""
+    if path.exists():
+        path.chmod(0o600)
+        return
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
-    path.chmod(0o600)
 
 
 def write_private(path: Path, text: str) -> None:
