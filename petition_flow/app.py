@@ -8,12 +8,19 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from . import config, paths
 from .db import PAGE_BUSY_TIMEOUT, WAITING_WRITERS, make_engine, make_session_factory
 from .extensions import csrf, login_manager
+from .instance import secure_folder, secure_sqlite, write_private
 from .settings import read_secret_key
+
+MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
+# Views whose requests may be larger than MAX_CONTENT_LENGTH (file uploads).
+UPLOAD_ENDPOINTS = {"admin.calendar_upload"}
 
 
 def create_app(settings: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
@@ -23,36 +30,69 @@ def create_app(settings: dict[str, Any] | None = None, instance_path: Path | Non
         template_folder=str(paths.templates_dir()),
         static_folder=str(Path(__file__).resolve().parent / "static"),
     )
+    secure_folder(instance)
     app.config.update(
         DATABASE_URL=config.database_url(instance),
         SECRET_KEY=os.environ.get("PETITION_FLOW_SECRET_KEY") or _instance_secret(instance),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,  # a working day; then log in again
         WTF_CSRF_TIME_LIMIT=None,
     )
+    # Session limits, throttling, password policy, body limits, SESSION_COOKIE_SECURE.
+    app.config.update(config.security_settings())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings or {})
     register_database(app)
+    register_requests(app)
     register_extensions(app)
     register_blueprints(app)
     return app
 
 
 def _instance_secret(instance: Path) -> str:
-    """A per-instance random key, created once and kept in the instance folder."""
+    """A per-instance random key, created once (mode 0600) and kept in the instance folder."""
     path = instance / "secret_key"
     if path.exists():
+        try:
+            path.chmod(0o600)
+        except OSError:
+            pass  # read_secret_key says what is wrong with a file we cannot even chmod
         return read_secret_key(path)  # empty or unreadable: a clear SettingsError at start
-    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    write_private(path, key)
     return key
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` that matches only ids a row can have: 2^63 is "not found", not a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_requests(app: Flask) -> None:
+    """Request hygiene: bounded integer routes, one body limit (larger only for uploads)."""
+    app.url_map.converters["int"] = BoundedInt
+
+    @app.before_request
+    def _upload_limit():
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+
+    @app.before_request
+    def _refuse_nul():
+        # No database stores NUL (PostgreSQL refuses it in text): refuse it in any query or
+        # form value at the door, with a message, instead of a 500 further in.
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    raise BadRequest(description="提交的内容包含空字符（NUL），无法处理，请删除后重试。")
 
 
 def register_database(app: Flask) -> None:
     # Pages wait at most a few seconds for a held SQLite lock, then answer 503 (db.py).
+    if app.config.get("ENGINE") is None:
+        secure_sqlite(app.config["DATABASE_URL"])
     engine = app.config.get("ENGINE") or make_engine(
         app.config["DATABASE_URL"],
         busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", PAGE_BUSY_TIMEOUT)),

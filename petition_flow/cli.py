@@ -19,10 +19,15 @@ class Database:
 
     def __init__(self, url: str | None = None):
         from .db import make_engine, make_session_factory
+        from .instance import secure_folder, secure_sqlite
 
         self.url = url or config.database_url()
         if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self.url.removeprefix("sqlite:///")).parent
+            if folder == paths.instance_dir():
+                secure_folder(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            secure_sqlite(self.url)
         self.engine = make_engine(self.url)
         self.Session = make_session_factory(self.engine)
 
@@ -72,12 +77,13 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
     from .db import begin_write
+    from .instance import secure_folder
     from .migrate import upgrade
     from .services.demo import DEMO_PASSWORD, seed_demo
     from .services.org import seed_organisation
 
     instance = paths.instance_dir()
-    instance.mkdir(parents=True, exist_ok=True)
+    secure_folder(instance)
     from . import keys
 
     db = Database()
@@ -657,6 +663,67 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     click.echo(f"进程内存（RSS）：测量前 {result.rss_before_mb:.1f} MB，测量后 {result.rss_after_mb:.1f} MB")
     for name, plan in plans.items():
         click.echo(f"查询计划 {name}：" + plan.replace("\n", " | "))
+
+
+@main.group("user", help="用户账号（口令策略与网页相同）。")
+def user_group() -> None:
+    pass
+
+
+def _policy():
+    from .services.security import PasswordPolicy
+
+    try:
+        return PasswordPolicy.of(config.load_settings())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+PASSWORD_PROMPT = click.option("--password", prompt="密码", hide_input=True,
+                               confirmation_prompt="再次输入密码",
+                               help="不填则提示输入（不回显）。")
+
+
+@user_group.command("create", help="新建用户；初始密码须符合口令策略，首次登录时须修改。")
+@click.argument("username")
+@click.option("--role", required=True, help="角色，如 admin、auditor、reception、handler。")
+@click.option("--unit", "unit_code", required=True, help="单位代码，如 baoji.bureau。")
+@click.option("--name", "display_name", default="", help="姓名（默认同用户名）。")
+@PASSWORD_PROMPT
+def user_create(username: str, role: str, unit_code: str, display_name: str,
+                password: str) -> None:
+    from .services.accounts import add_user
+    from .services.actor import SYSTEM
+    from .services.org import unit_by_code
+
+    policy = _policy()
+    with _database() as db, db.Session() as session:
+        try:
+            unit = unit_by_code(session, unit_code)
+            user = add_user(session, SYSTEM, clock.now(), username=username,
+                            display_name=display_name, password=password, unit_id=unit.id,
+                            role=role, policy=policy)
+        except PetitionFlowError as exc:
+            _fail(exc)
+        click.echo(f"已新建用户 {user.username}（{user.role}，{unit.name}）。"
+                   + ("首次登录时须修改密码。" if user.must_change_password else ""))
+
+
+@user_group.command("password", help="重置用户密码；新密码须符合口令策略，下次登录时须修改，其会话全部结束。")
+@click.argument("username")
+@PASSWORD_PROMPT
+def user_password(username: str, password: str) -> None:
+    from .services.accounts import reset_password
+    from .services.actor import SYSTEM
+
+    policy = _policy()
+    with _database() as db, db.Session() as session:
+        try:
+            user = reset_password(session, SYSTEM, clock.now(), None, password, policy,
+                                  username=username)
+        except PetitionFlowError as exc:
+            _fail(exc)
+        click.echo(f"已重置用户 {user.username} 的密码，其登录会话均已结束，下次登录须修改密码。")
 
 
 @main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -84,10 +85,51 @@ class User(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Unused since sign-in failures are throttled per address (LoginThrottle), not per account.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # 等保 身份鉴别: an initial or reset password must be changed at the first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
+    password_changed_at: Mapped[datetime | None]
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in browser (会话): the cookie holds a random token, this row its SHA-256.
+    Deleting the row ends the session at once, whatever the cookie says."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(256))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per key ("addr:<address>" or "name:<username>@<address>"), and the
+    instant before which that key may not try again (growing delays)."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+
+
+class PasswordHistory(Base):
+    """Earlier password hashes of a user, so the last few are not chosen again."""
+
+    __tablename__ = "password_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime]
 
 
 class CaseNumber(Base):
@@ -583,7 +625,7 @@ class IdempotencyKey(Base):
 __all__ = [
     "AccountabilityRecord", "Alert", "ApiToken", "AuditCheckpoint", "AuditEntry", "AuditHead",
     "Base", "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery",
-    "Evaluation", "IdempotencyKey", "InboxItem", "Notice", "Party", "PetitionerRequest",
-    "PublicThrottle", "Recusal", "Region", "SchedulerLease", "SupervisionOrder", "Unit", "User",
-    "UserContact",
+    "Evaluation", "IdempotencyKey", "InboxItem", "LoginThrottle", "Notice", "Party",
+    "PasswordHistory", "PetitionerRequest", "PublicThrottle", "Recusal", "Region",
+    "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact", "UserSession",
 ]

@@ -11,7 +11,8 @@ from datetime import datetime
 
 import pytest
 from helpers import at, days_after  # noqa: F401 — re-exported for fixtures below
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
+from werkzeug.security import generate_password_hash
 
 from petition_flow import appendonly
 from petition_flow.clock import CHINA_TZ
@@ -33,8 +34,10 @@ from petition_flow.models import (
     Evaluation,
     IdempotencyKey,
     InboxItem,
+    LoginThrottle,
     Notice,
     Party,
+    PasswordHistory,
     PetitionerRequest,
     PublicThrottle,
     Recusal,
@@ -43,6 +46,7 @@ from petition_flow.models import (
     Unit,
     User,
     UserContact,
+    UserSession,
 )
 from petition_flow.services.actor import SYSTEM, Actor
 from petition_flow.services.audit import AuditBatch
@@ -57,10 +61,13 @@ os.environ["PETITION_FLOW_PUBLIC_KEY_FILE"] = os.path.join(_KEYS_DIR, "audit-pub
 
 TEST_DB_ENV = "PETITION_FLOW_TEST_DATABASE_URL"
 PASSWORD = "test-password-1"
+# A fast hash keeps the suite quick; the real default (scrypt) is tested on its own.
+FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
                 "county_supervisor": "bureau"}
 # Tables a test may write; emptied before each test, children first.
-CASE_TABLES = (IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
+CASE_TABLES = (UserSession, LoginThrottle, PasswordHistory,
+               IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
                Party, CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
@@ -96,14 +103,12 @@ def engine(database_url):
 
 
 def _seed_users(session) -> None:
-    # A fast hash keeps the suite quick; the real default (scrypt) is tested on its own.
-    from werkzeug.security import generate_password_hash
-
-    fast = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    fast = FAST_HASH
     wanted = [(f"{role}.{c}", role, f"{c}.{unit}") for c in PILOTS
               for role, unit in COUNTY_ROLES.items()]
     wanted += [("city_supervisor.baoji", "city_supervisor", "baoji.xinlianban"),
-               ("admin.baoji", "admin", "baoji.bureau")]
+               ("admin.baoji", "admin", "baoji.bureau"),
+               ("auditor.baoji", "auditor", "baoji.bureau")]
     for username, role, unit_code in wanted:
         unit = unit_by_code(session, unit_code)
         session.add(User(username=username, display_name=username, password_hash=fast,
@@ -122,6 +127,10 @@ def Session(engine):
             session.execute(delete(table))
         appendonly.install(session.connection())
         session.execute(delete(User).where(~User.username.contains(".")))
+        # Seeded users start every test usable: their password, active, nothing to change.
+        session.execute(update(User).values(password_hash=FAST_HASH, active=True,
+                                            must_change_password=False, demo=False,
+                                            password_changed_at=None))
         session.execute(delete(Unit).where(Unit.code.like("test.%")))
         session.commit()
     return factory
@@ -149,7 +158,7 @@ class World:
 
     def actor(self, role: str, county: str = "meixian") -> Actor:
         username = "city_supervisor.baoji" if role == "city_supervisor" else (
-            "admin.baoji" if role == "admin" else f"{role}.{county}")
+            f"{role}.baoji" if role in ("admin", "auditor") else f"{role}.{county}")
         user = self.session.execute(select(User).where(User.username == username)).scalar_one()
         return Actor.of(user)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app, request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -18,6 +18,15 @@ def jsonify(body: Any, status: int = 200) -> Response:
 
 
 from . import errors, views  # noqa: E402,F401  (routes and handlers register on bp)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Answers carry petitioners' names, ID numbers and phones: no cache keeps them."""
+    if request.endpoint != "api.openapi":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -42,7 +42,7 @@ HTTP_MESSAGES = {
     403: ("forbidden", "无权访问。"),
     404: ("not_found", "接口路径不存在。"),
     405: ("method_not_allowed", "该路径不支持此请求方法。"),
-    413: ("bad_request", "请求体过大。"),
+    413: ("too_large", "请求体过大（超过 MAX_CONTENT_LENGTH）。"),
     415: ("bad_request", "不支持的请求内容类型。"),
 }
 

@@ -19,6 +19,7 @@ from ..domain.spec import INPUT_TYPES
 from ..services.calendars import MAX_DUE_DAYS
 from ..services.notices import CHANNELS
 from ..services.org import COUNTIES
+from ..services.registration import MAX_PETITIONERS
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
@@ -102,11 +103,14 @@ def components() -> dict[str, Any]:
         "summary": {**STR, "description": "事项摘要（≤200字）"},
         "request": {**STR, "description": "信访诉求"},
         "facts_and_reasons": {**STR, "description": "事实和理由"},
-        "petitioners": {"type": "array", "items": _ref("PetitionerInput"), "maxItems": 500},
+        "petitioners": {"type": "array", "items": _ref("PetitionerInput"),
+                        "maxItems": MAX_PETITIONERS},
         "anonymous": BOOL, "collective": BOOL, "major_urgent": BOOL,
         "attachments": {**STR, "description": "附件说明（≤1000字）"},
         "repeat_of_id": _nullable({**ID, "description": "关联为该信访事项的重复信访"}),
         "repeat_reason": _nullable({**STR, "description": "发现疑似重复时继续登记的理由"}),
+        "late_reason": _nullable({**STR, "description":
+                                  "收到超过30日才登记时必填：延迟登记的理由（记入事项和审计）"}),
         "county": {**STR, "description": "县（区）代码；须为调用者所在县（区）"},
     }, required=["channel", "summary", "request", "facts_and_reasons"])
     registered = _obj({

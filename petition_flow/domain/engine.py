@@ -20,6 +20,7 @@ from transitions import Machine
 from ..errors import TransitionNotAllowed, ValidationError
 from .guards import CONDITIONS, CaseView
 from .spec import ROLE_LABELS, InputSpec, TransitionSpec, TriggerSpec, WorkflowSpec
+from .text import text_problem
 
 MAX_ID = 2**31 - 1  # the largest integer key a row can have (PostgreSQL INTEGER)
 
@@ -171,8 +172,9 @@ def validate_inputs(trigger: TriggerSpec, raw: dict, today: date,
 def _coerce(spec: InputSpec, value: Any, today: date) -> Any:
     if spec.type == "text":
         text = str(value)
-        if len(text) > 4000:
-            raise ValueError(f"“{spec.label}”不能超过4000字。")
+        problem = text_problem(text, f"“{spec.label}”", limit=4000, multiline=True)
+        if problem:
+            raise ValueError(problem)
         return text
     if spec.type == "bool":
         if isinstance(value, bool):

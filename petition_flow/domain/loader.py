@@ -400,7 +400,7 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
         _unknown_keys(body, {"label", "roles", "inputs"}, where + ".", errors)
         roles = body.get("roles") or []
         for role in roles:
-            if role not in ROLES:
+            if role not in ROLES:  # WORKFLOW_ROLES: never the auditor, who handles no case
                 errors.add(where + ".roles", f"未知角色“{role}”。")
         if not roles:
             errors.add(where + ".roles", "至少需要一个角色。")

@@ -15,7 +15,8 @@ The rules it encodes:
 - supervision orders (督办单) are issued and decided at a level (county or city) and answered
   by the target unit;
 - 三权分立 (等保 level 3): the system administrator manages users, units, calendars and
-  workflows and sees no petitioner in full.
+  workflows and sees no petitioner in full; the security auditor (安全审计员) alone reads and
+  verifies the audit log, and handles no case.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class Role:
     demo_unit: str | None = None  # the demo unit (code suffix) that holds its demo account
     note: str = ""  # one line for the README
     public: bool = False  # acts from the public pages, authorised by the query code, not scope
+    workflow: bool = True  # a workflow may name it in ``roles:``/``notify:`` lists
 
     def may(self, permission: str) -> bool:
         return permission in self.permissions
@@ -112,27 +114,34 @@ ROLE_TABLE: tuple[Role, ...] = (
          _p("cases", "supervise", "inbox"), home="supervision.dashboard",
          nav=("cases", "dashboard", "orders", "accountability"), order_sides=_p("decide"),
          demo_unit="xinlianban", note="全市督办、挂牌督办、复核；信访人信息只见脱敏"),
-    Role("admin", "系统管理员", "city", "never", _p("administer", "read_audit", "inbox"),
-         home="admin.users", nav=("users", "units", "calendar", "workflows", "audit"),
+    Role("admin", "系统管理员", "city", "never", _p("administer", "inbox"),
+         home="admin.users", nav=("users", "units", "calendar", "workflows"),
          demo_unit="bureau", note="管理用户、单位、节假日和工作流；信访人信息只见脱敏，不能查看完整信息"),
+    Role("auditor", "安全审计员", "none", "never", _p("read_audit", "inbox"),
+         home="admin.audit", nav=("audit",), demo_unit="bureau", workflow=False,
+         note="查阅和核验操作日志（三权分立：不管理账号，不办理信访事项）"),
     Role("petitioner", "信访人", "none", "never", _p(), account=False, public=True,
          note="信访人本人（工作流中的评价等环节）"),
-    Role("system", "系统", "city", "never", _p("administer"), account=False,
+    Role("system", "系统", "city", "never", _p("administer"), account=False, workflow=False,
          note="定时任务与命令行"),
+    Role("unauthenticated", "未登录", "none", "never", _p(), account=False, workflow=False,
+         note="尚未登录者（登录失败等审计记录）"),
 )
 
 ROLES_BY_ID = {r.id: r for r in ROLE_TABLE}
 # Roles a staff account may hold, in the table's order (the order demo seeding and forms use).
 ACCOUNT_ROLES = tuple(r.id for r in ROLE_TABLE if r.account)
 # Roles a workflow may name in ``roles:`` (who fires a trigger) and ``notify:`` lists.
-WORKFLOW_ROLES = tuple(r.id for r in ROLE_TABLE if r.id != "system")
-NOTIFY_ROLES = tuple(r for r in ACCOUNT_ROLES if ROLES_BY_ID[r].may("inbox"))
+WORKFLOW_ROLES = tuple(r.id for r in ROLE_TABLE if r.workflow)
+NOTIFY_ROLES = tuple(r for r in ACCOUNT_ROLES if ROLES_BY_ID[r].may("inbox")
+                     and ROLES_BY_ID[r].workflow)
 # Roles that may hold a clock (复查/复核 decisions, ``held_by``): the supervisors.
 HOLDER_ROLES = tuple(r.id for r in ROLE_TABLE if r.may("supervise"))
 ROLE_LABELS = {r.id: r.label for r in ROLE_TABLE}
 # Roles whose scope is their unit (承办单位): they act only while their unit is responsible.
 UNIT_ROLES = tuple(r.id for r in ROLE_TABLE if r.scope == "unit")
 SYSTEM_ROLE = "system"
+SIGNED_OUT_ROLE = "unauthenticated"  # who a failed sign-in is audited as
 SYSTEM_NAME = "system"
 
 

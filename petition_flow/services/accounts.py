@@ -1,37 +1,54 @@
-"""Accounts: signing in with a lockout, changing and resetting passwords, users and units.
+"""Accounts: signing in and out, sessions, passwords, users and units.
 
-Passwords are Werkzeug hashes (scrypt by default: memory-hard and salted). After
-``MAX_FAILED_LOGINS`` wrong passwords in a row an account is locked for
-``LOCK_MINUTES``; an administrator's password reset lifts the lock. Every change
-is audited in the same transaction.
+Passwords are Werkzeug hashes (scrypt by default: memory-hard and salted). Wrong passwords
+are throttled per source address (services/sessions.py), never by locking the account for
+everyone; an unknown name costs the same work and gets the same answer as a wrong password.
+Every sign-in, failure, logout and forced logout is audited in the same transaction
+(等级保护 安全审计).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..clock import CHINA_TZ
-from ..db import begin_write
+from ..db import begin_write, write_transaction
+from ..domain.roles import SIGNED_OUT_ROLE, SYSTEM_ROLE
 from ..errors import NotFoundError, PermissionDenied, ValidationError
-from ..models import Region, Unit, User
+from ..models import Region, Unit, User, UserSession
+from . import sessions as sess
 from .actor import Actor, require_permission
 from .audit import AuditBatch
 from .org import create_user
+from .passwords import change_required, policy_errors, recently_used, set_password
+from .security import Client, PasswordPolicy, SessionLimits, ThrottlePolicy
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
-MIN_PASSWORD = 8
-# Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
+MAX_TYPED_PASSWORD = 1024  # anything longer is wrong without being hashed at length
+# Checked when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+WRONG = "用户名或密码错误。"
+DEFAULT_THROTTLE, DEFAULT_POLICY, DEFAULT_LIMITS = ThrottlePolicy(), PasswordPolicy(), SessionLimits()
+UNKNOWN_CLIENT = Client("unknown")
 
 
 class LoginError(PermissionDenied):
-    """Wrong name or password, a locked or a deactivated account (message says which)."""
+    """Wrong name or password, or a deactivated account (message says which)."""
+
+
+class LoginThrottled(LoginError):
+    """Too many failures from this address (or for this name from it): wait ``wait`` s."""
+
+    def __init__(self, wait: int):
+        super().__init__(f"登录失败次数过多，请在{_duration(wait)}后再试。")
+        self.wait = wait
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds}秒" if seconds < 120 else f"{(seconds + 59) // 60}分钟"
 
 
 def _commit(session: Session, audit: AuditBatch) -> None:
@@ -43,76 +60,182 @@ def _commit(session: Session, audit: AuditBatch) -> None:
         raise
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime) -> User:
-    """The user, if the password is right and the account usable; counts failures and locks."""
-    begin_write(session)
-    user = session.execute(select(User).where(User.username == username.strip())) \
-        .scalar_one_or_none()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        raise LoginError("用户名或密码错误。")
-    audit = AuditBatch(Actor.of(user), now)  # sign-in events are the user's own
-    if not user.active:
-        raise LoginError("该账号已停用，请联系系统管理员。")
-    if user.locked_until is not None and user.locked_until > now:
-        until = user.locked_until.astimezone(CHINA_TZ).strftime("%H:%M")
-        raise LoginError(f"连续登录失败次数过多，账号已锁定至 {until}，请稍后再试或联系系统管理员。")
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        message = "用户名或密码错误。"
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            audit.add("account_locked", username=user.username, minutes=LOCK_MINUTES)
-            message = f"连续{MAX_FAILED_LOGINS}次密码错误，账号已锁定{LOCK_MINUTES}分钟。"
+def _anonymous(username: str) -> Actor:
+    return Actor(None, username[:64] or "-", SIGNED_OUT_ROLE, None, None)
+
+
+def _where(client: Client) -> dict:
+    return {"remote_addr": client.remote_addr, "user_agent": client.user_agent[:120]}
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    token: str
+    change_reason: str | None  # set when the password must be changed before anything else
+
+
+def sign_in(session: Session, username: str, password: str, now: datetime, client: Client,
+            throttle: ThrottlePolicy = DEFAULT_THROTTLE,
+            policy: PasswordPolicy = DEFAULT_POLICY) -> SignIn:
+    """Check name and password under throttling; open a session (one transaction)."""
+    name = username.strip()[:200]
+    keys = sess.throttle_keys(name, client)
+    failure: LoginError | None = None
+    token = ""
+    with write_transaction(session):
+        user = session.execute(select(User).where(User.username == name)).scalar_one_or_none() \
+            if len(name) <= 64 else None
+        audit = AuditBatch(Actor.of(user) if user else _anonymous(name), now)
+        wait = sess.wait_left(session, keys, now)
+        typed = password if len(password) <= MAX_TYPED_PASSWORD else ""
+        if wait:
+            audit.add("login_throttled", username=name[:64], wait_seconds=wait, **_where(client))
+            failure = LoginThrottled(wait)
+        elif not (check_password_hash(user.password_hash if user else _DUMMY_HASH, typed)
+                  and user is not None and typed == password):
+            sess.count_failure(session, keys, now, throttle)
+            audit.add("login_failed", username=name[:64], **_where(client))
+            failure = LoginError(WRONG)
+        elif not user.active:
+            audit.add("login_refused", username=name, reason="inactive", **_where(client))
+            failure = LoginError("该账号已停用，请联系系统管理员。")
         else:
-            audit.add("login_failed", username=user.username, failed_logins=user.failed_logins)
-        _commit(session, audit)
-        raise LoginError(message)
-    user.failed_logins, user.locked_until = 0, None
-    audit.add("login", username=user.username)
-    _commit(session, audit)
-    return user
+            sess.clear_account(session, name, client)
+            token = sess.open_session(session, user, now, client)
+            audit.add("login", username=name, **_where(client))
+        audit.flush(session)
+    if failure is not None:
+        raise failure
+    return SignIn(user, token, change_required(user, policy, now))
 
 
-def _password_errors(password: str, field: str) -> dict[str, str]:
-    if len(password) < MIN_PASSWORD:
-        return {field: f"密码至少{MIN_PASSWORD}位。"}
-    if password.isdigit() or password.isalpha():
-        return {field: "密码须同时包含字母和数字。"}
-    return {}
+def resume_session(session: Session, token: str, now: datetime,
+                   limits: SessionLimits = DEFAULT_LIMITS) -> sess.Resumed:
+    """The user of a session token, if the session still exists and has not timed out.
+    An expired session's row is deleted (and audited); a live one's last_seen is kept."""
+    row = sess.find_session(session, token)
+    if row is None:
+        return sess.Resumed(None, None)
+    user = session.get(User, row.user_id)
+    ended = sess.expiry(row, now, limits) or (None if user.active else "inactive")
+    if ended:
+        with write_transaction(session):
+            session.execute(delete(UserSession).where(UserSession.id == row.id))
+            audit = AuditBatch(Actor.of(user), now)
+            audit.add("session_expired", username=user.username, reason=ended,
+                      session_id=row.id)
+            audit.flush(session)
+        return sess.Resumed(None, None, ended)
+    if sess.session_stale(row, now):
+        with write_transaction(session):
+            session.execute(update(UserSession).where(UserSession.id == row.id)
+                            .values(last_seen_at=now))
+        row.last_seen_at = now
+    return sess.Resumed(user, row)
+
+
+def sign_out(session: Session, token: str, now: datetime) -> None:
+    """Logout: the session's row goes, so its cookie opens nothing any more."""
+    with write_transaction(session):
+        row = sess.find_session(session, token)
+        if row is None:
+            return
+        user = session.get(User, row.user_id)
+        session.delete(row)
+        audit = AuditBatch(Actor.of(user), now)
+        audit.add("logout", username=user.username, session_id=row.id)
+        audit.flush(session)
+
+
+def own_sessions(session: Session, actor: Actor) -> list[UserSession]:
+    """The signed-in user's sessions, newest first."""
+    return list(session.execute(select(UserSession).where(UserSession.user_id == actor.user_id)
+                                .order_by(UserSession.id.desc())).scalars())
+
+
+def end_own_session(session: Session, actor: Actor, now: datetime, session_id: int) -> None:
+    """A user ends one of their own sessions (another browser, a forgotten terminal)."""
+    with write_transaction(session):
+        row = session.get(UserSession, session_id)
+        if row is None or row.user_id != actor.user_id:
+            raise NotFoundError("该会话不存在或已结束。")
+        session.delete(row)
+        audit = AuditBatch(actor, now)
+        audit.add("session_ended", username=actor.username, session_id=session_id)
+        audit.flush(session)
+
+
+def session_counts(session: Session, actor: Actor) -> dict[int, int]:
+    """Open sessions per user id, for the administration page."""
+    require_permission(actor, "administer")
+    return dict(session.execute(select(UserSession.user_id, func.count())
+                                .group_by(UserSession.user_id)).all())
+
+
+def force_logout(session: Session, actor: Actor, now: datetime, user_id: int) -> int:
+    """强制下线: an administrator ends every session of a user; returns how many."""
+    with write_transaction(session):
+        user = _user_for_admin(session, actor, user_id)
+        count = sess.close_sessions(session, user.id)
+        audit = AuditBatch(actor, now)
+        audit.add("forced_logout", username=user.username, sessions=count)
+        audit.flush(session)
+    return count
 
 
 def change_password(session: Session, actor: Actor, now: datetime, old: str, new: str,
-                    confirm: str) -> User:
-    """A user changes their own password (the old one is required)."""
-    begin_write(session)
-    user = session.get(User, actor.user_id)
-    if user is None:
-        raise NotFoundError("用户不存在。")
-    errors = {}
-    if not check_password_hash(user.password_hash, old):
-        errors["old_password"] = "原密码不正确。"
-    errors.update(_password_errors(new, "new_password"))
-    if new != confirm:
-        errors["confirm"] = "两次输入的新密码不一致。"
-    elif not errors and new == old:
-        errors["new_password"] = "新密码不能与原密码相同。"
-    if errors:
-        raise ValidationError("密码未修改，请检查标出的字段。", fields=errors)
-    user.password_hash = generate_password_hash(new)
-    audit = AuditBatch(actor, now)
-    audit.add("password_changed", username=user.username)
-    _commit(session, audit)
-    return user
+                    confirm: str, *, client: Client = UNKNOWN_CLIENT,
+                    throttle: ThrottlePolicy = DEFAULT_THROTTLE,
+                    policy: PasswordPolicy = DEFAULT_POLICY) -> SignIn:
+    """A user changes their own password (re-authenticating with the old one, throttled and
+    audited like a sign-in). Every session of the user ends; this browser gets a new one."""
+    keys = sess.throttle_keys(actor.username, client)
+    failure: Exception | None = None
+    token = ""
+    with write_transaction(session):
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise NotFoundError("用户不存在。")
+        audit = AuditBatch(actor, now)
+        errors = {}
+        wait = sess.wait_left(session, keys, now)
+        if wait:
+            audit.add("reauth_throttled", username=user.username, wait_seconds=wait,
+                      **_where(client))
+            failure = LoginThrottled(wait)
+        elif not check_password_hash(user.password_hash, old[:MAX_TYPED_PASSWORD]) \
+                or len(old) > MAX_TYPED_PASSWORD:
+            sess.count_failure(session, keys, now, throttle)
+            audit.add("reauth_failed", username=user.username, purpose="password_change",
+                      **_where(client))
+            errors["old_password"] = "原密码不正确。"
+        errors.update(policy_errors(policy, new, "new_password"))
+        if new != confirm:
+            errors["confirm"] = "两次输入的新密码不一致。"
+        elif failure is None and not errors and recently_used(session, user, new, policy):
+            errors["new_password"] = f"新密码不能与最近{policy.history}次使用过的密码（含当前密码）相同。"
+        if failure is None and errors:
+            failure = ValidationError("密码未修改，请检查标出的字段。", fields=errors)
+        if failure is None:
+            set_password(session, user, new, now, policy, must_change=False)
+            ended = sess.close_sessions(session, user.id)
+            token = sess.open_session(session, user, now, client)
+            audit.add("password_changed", username=user.username, sessions_ended=ended)
+        audit.flush(session)
+    if failure is not None:
+        raise failure
+    return SignIn(user, token, None)
 
 
 def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
-             display_name: str, password: str, unit_id: int, role: str) -> User:
-    """An administrator creates an account (one transaction)."""
+             display_name: str, password: str, unit_id: int, role: str,
+             policy: PasswordPolicy = DEFAULT_POLICY) -> User:
+    """An administrator (or the command line) creates an account (one transaction); its
+    initial password must be changed at the first sign-in when the policy says so."""
     begin_write(session)
     require_permission(actor, "administer")
-    errors = _password_errors(password, "password")
+    errors = policy_errors(policy, password, "password")
     audit = AuditBatch(actor, now)
     try:
         user = create_user(session, actor, now, username=username.strip(),
@@ -124,6 +247,7 @@ def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
     if errors:
         session.rollback()
         raise ValidationError("用户信息有误。", fields=errors)
+    user.must_change_password = policy.change_initial
     _commit(session, audit)
     return user
 
@@ -138,30 +262,45 @@ def _user_for_admin(session: Session, actor: Actor, user_id: int) -> User:
 
 def set_user_active(session: Session, actor: Actor, now: datetime, user_id: int,
                     active: bool) -> User:
-    """Deactivate (or reactivate) an account; nobody may deactivate themselves."""
+    """Deactivate (or reactivate) an account; a deactivated one is signed out everywhere.
+    Nobody may deactivate themselves."""
     begin_write(session)
     user = _user_for_admin(session, actor, user_id)
     if user.id == actor.user_id and not active:
         raise ValidationError("不能停用自己的账号。", fields={"user": "不能停用自己的账号。"})
     user.active = active
     audit = AuditBatch(actor, now)
-    audit.add("user_activated" if active else "user_deactivated", username=user.username)
+    ended = 0 if active else sess.close_sessions(session, user.id)
+    audit.add("user_activated" if active else "user_deactivated", username=user.username,
+              **({} if active else {"sessions_ended": ended}))
     _commit(session, audit)
     return user
 
 
-def reset_password(session: Session, actor: Actor, now: datetime, user_id: int,
-                   password: str) -> User:
-    """Set a new password chosen by the administrator and lift any lock."""
+def reset_password(session: Session, actor: Actor, now: datetime, user_id: int | None,
+                   password: str, policy: PasswordPolicy = DEFAULT_POLICY, *,
+                   username: str | None = None) -> User:
+    """Set a new password chosen by the administrator (or at the command line, by name):
+    the user must change it at the next sign-in; their sessions and sign-in delays end."""
     begin_write(session)
-    user = _user_for_admin(session, actor, user_id)
-    errors = _password_errors(password, "password")
+    if username is not None:
+        if actor.role != SYSTEM_ROLE:  # by name: the command line only
+            raise PermissionDenied("您的角色无权执行此操作。")
+        user = session.execute(select(User).where(User.username == username)) \
+            .scalar_one_or_none()
+        if user is None:
+            raise NotFoundError(f"用户“{username[:64]}”不存在。")
+    else:
+        user = _user_for_admin(session, actor, user_id)
+    errors = policy_errors(policy, password, "password")
     if errors:
         raise ValidationError("密码未重置。", fields=errors)
-    user.password_hash = generate_password_hash(password)
+    set_password(session, user, password, now, policy, must_change=True)
     user.failed_logins, user.locked_until = 0, None
+    sess.clear_account(session, user.username)
+    ended = sess.close_sessions(session, user.id)
     audit = AuditBatch(actor, now)
-    audit.add("password_reset", username=user.username)
+    audit.add("password_reset", username=user.username, sessions_ended=ended)
     _commit(session, audit)
     return user
 

@@ -1,4 +1,4 @@
-"""Reading the audit log (操作日志) for administrators: filters and pages, newest first."""
+"""Reading the audit log (操作日志) for the security auditor: filters and pages, newest first."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def search_audit(session: Session, actor: Actor, f: AuditFilters) -> AuditPage:
         end = datetime.combine(f.date_to + timedelta(days=1), time(), CHINA_TZ)
         stmt = stmt.where(AuditEntry.at < end)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    f.page = min(f.page, max(1, -(-total // f.per_page)))  # past the end: the last page
     entries = list(session.execute(stmt.order_by(AuditEntry.seq.desc()).limit(f.per_page)
                                    .offset((f.page - 1) * f.per_page)).scalars())
     ids = {e.case_id for e in entries if e.case_id}

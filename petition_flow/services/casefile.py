@@ -82,6 +82,7 @@ class CaseFile:
     query_code: str | None = None  # shown only to those who need to know
     texts: dict[str, str] | None = None  # free-text fields as the disclosure policy shows them
     attachments: str = ""
+    late_reason: str = ""  # why it was registered more than 30 days after it was received
     repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
 
 
@@ -233,6 +234,7 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
         attachments=text_for(actor, case, str(case.data.get("attachments") or "")),
         texts={name: text_for(actor, case, getattr(case, name))
                for name in ("summary", "request", "facts_and_reasons")},
+        late_reason=text_for(actor, case, str(case.data.get("late_reason") or "")),
         repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
     )
 

@@ -137,7 +137,8 @@ def _id_number(region_division: str, n: int) -> str:
 
 def _accounts(session: Session) -> list[tuple[str, str]]:
     users = session.execute(select(User).order_by(User.id)).scalars()
-    return [(u.username, f"{ROLE_LABELS[u.role]} · {u.unit.name}") for u in users]
+    return [(u.username, f"{ROLE_LABELS[u.role]} · {u.unit.name}" + ("（演示账号）" if u.demo else ""))
+            for u in users]
 
 
 def seed_demo(session: Session, now: datetime) -> DemoSummary:
@@ -167,13 +168,15 @@ def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Acto
     for r in ROLE_TABLE:
         if not (r.account and r.demo_unit):
             continue
-        for place in ([CITY] if r.scope == "city" else PILOTS):
+        for place in ([CITY] if r.scope == "city" or r.scope == "none" else PILOTS):
             wanted.append((f"{r.id}.{place}", r.id, f"{place}.{r.demo_unit}"))
     for username, role_id, unit_code in wanted:
         unit = unit_by_code(session, unit_code)
         user = create_user(session, SYSTEM, now, username=username,
                            display_name=f"{unit.region.name}{ROLE_LABELS[role_id]}",
                            password=DEMO_PASSWORD, unit_id=unit.id, role=role_id, audit=audit)
+        # Demo accounts keep the printed password (no forced change) and say they are demo.
+        user.demo = True
         actors[(username.split(".")[1], role_id)] = Actor.of(user)
     audit.flush(session)
     session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from ..domain.roles import ACCOUNT_ROLES
+from ..domain.text import text_problem
 from ..errors import PermissionDenied, ValidationError
 from ..models import Region, Unit, User
 from .actor import Actor, require_permission
@@ -116,10 +117,14 @@ def create_user(session: Session, actor: Actor, now: datetime, *, username: str,
     errors = {}
     if not username or len(username) > 64:
         errors["username"] = "用户名不能为空，且不超过64个字符。"
+    elif problem := text_problem(username, "用户名", limit=64):
+        errors["username"] = problem
     elif session.execute(select(User.id).where(User.username == username)).first():
         errors["username"] = "该用户名已存在。"
-    if len(password) < 8:
-        errors["password"] = "密码至少8位。"
+    if problem := text_problem(display_name, "姓名", limit=64):
+        errors["display_name"] = problem
+    if not password:
+        errors["password"] = "请填写密码。"
     if role not in ACCOUNT_ROLES:
         errors["role"] = "角色无效。"
     unit = session.get(Unit, unit_id)
@@ -129,7 +134,7 @@ def create_user(session: Session, actor: Actor, now: datetime, *, username: str,
         raise ValidationError("用户信息有误。", fields=errors)
     user = User(username=username, display_name=display_name or username,
                 password_hash=generate_password_hash(password), unit_id=unit_id, role=role,
-                active=True, failed_logins=0, created_at=now)
+                active=True, failed_logins=0, created_at=now, password_changed_at=now)
     session.add(user)
     session.flush()
     own = audit or AuditBatch(actor, now)

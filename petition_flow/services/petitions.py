@@ -194,7 +194,8 @@ def _create_case(session: Session, actor: Actor, now: datetime,
     audit.add("case_registered", case_id=case.id, to_state=case.state, case_no=case.case_no,
               channel=case.channel, received_at=case.received_at, summary=case.summary,
               petitioners=len(case.parties), collective=case.collective,
-              repeat_of_id=case.repeat_of_id, repeat_reason=clean.repeat_reason)
+              repeat_of_id=case.repeat_of_id, repeat_reason=clean.repeat_reason,
+              **({"late_reason": clean.late_reason} if clean.late_reason else {}))
     calendar = current_calendar(session)
     for start in spec.register_start:
         trigger = local_date(case.received_at) if start.from_ == "received" else today

@@ -17,6 +17,7 @@ from .auth import install_login
 def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .approval import bp as approval_bp
+    from .common import query_args
     from .handling import bp as handling_bp
     from .inbox import bp as inbox_bp
     from .inbox import install as install_inbox
@@ -25,8 +26,7 @@ def register_web(app: Flask) -> None:
     from .reception import bp as reception_bp
     from .supervision import bp as supervision_bp
 
-    app.config.setdefault("SESSION_IDLE_MINUTES", 30)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    app.add_template_global(query_args, "query_args")
     install_login(app)
     for bp in (auth_bp, reception_bp, handling_bp, approval_bp, supervision_bp, orders_bp,
                inbox_bp, admin_bp, public_bp):

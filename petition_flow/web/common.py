@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import g, redirect, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -26,9 +26,10 @@ def actor() -> Actor:
 
 
 def now() -> datetime:
-    """The request's instant, read once from the one wall clock."""
+    """The request's instant, read once from the one wall clock (tests may set
+    PETITION_FLOW_CLOCK to a callable, as for the API)."""
     if "now" not in g:
-        g.now = clock.now()
+        g.now = current_app.config.get("PETITION_FLOW_CLOCK", clock.now)()
     return g.now
 
 
@@ -91,11 +92,29 @@ def apply_errors(form, exc: PetitionFlowError, prefix: str = "") -> list[str]:
     return loose
 
 
-def int_arg(name: str, default: int | None = None) -> int | None:
+MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
+MAX_PAGE = 100_000
+
+
+def bounded_int(text: str | None, default: int | None = None) -> int | None:
+    """An integer a database key or a page number can be; anything else is ``default``."""
+    text = (text or "").strip()
+    if not text or len(text) > 12:
+        return default
     try:
-        return int(request.args.get(name, ""))
+        number = int(text)
     except ValueError:
         return default
+    return number if -MAX_ID <= number <= MAX_ID else default
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    return bounded_int(request.args.get(name), default)
+
+
+def page_arg() -> int:
+    """?page=…, from 1 to MAX_PAGE (a larger one shows the last page there is, or nothing)."""
+    return min(max(int_arg("page", 1) or 1, 1), MAX_PAGE)
 
 
 def date_arg(name: str) -> date | None:
@@ -112,3 +131,11 @@ def options(pairs) -> list:
     except ImportError:  # WTForms before 3.3 takes (value, label) tuples
         return [("", "请选择"), *((str(v), label) for v, label in pairs)]
     return [SelectChoice("", "请选择"), *(SelectChoice(str(v), label) for v, label in pairs)]
+
+
+def query_args(args, **changes) -> dict:
+    """Request arguments to pass on to url_for: those url_for would take as its own options
+    (``_method``, ``_anchor``, ``_external``, ``_scheme``) are dropped, not obeyed."""
+    out = {k: v for k, v in args.items() if not k.startswith("_")}
+    out.update(changes)
+    return out

@@ -64,7 +64,7 @@ def test_a_petition_goes_from_reception_through_handling_reply_and_evaluation_in
         assert step in timeline, step
     logout(page)
 
-    login(page, server, "admin.baoji")  # the audit log shows every step, and the chain holds
+    login(page, server, "auditor.baoji")  # the audit log shows every step, the chain holds
     page.goto(f"{server}/admin/audit?case_no={case_no}&action=transition")
     steps = page.locator("table.audit tbody td:nth-child(5)").all_inner_texts()
     assert [s.removeprefix("办理操作：") for s in reversed(steps)] == [

@@ -117,3 +117,12 @@ def test_a_bad_calendar_file_is_refused_naming_the_key(tmp_path):
 def test_commands_on_an_uninitialised_instance_say_what_to_do(tmp_path):
     proc = run(tmp_path, "audit", "verify", check=False)
     assert proc.returncode != 0 and "petition-flow init" in proc.stderr
+
+
+def test_demo_accounts_keep_the_printed_password_and_are_flagged_demo(demo):
+    tmp, out = demo
+    assert "（演示账号）" in out and "auditor.baoji" in out
+    db = sqlite3.connect(tmp / "instance" / "petition_flow.sqlite3")
+    rows = db.execute("select username, demo, must_change_password from users").fetchall()
+    assert rows and all(demo_flag == 1 and must == 0 for _, demo_flag, must in rows)
+    assert ("auditor.baoji",) in db.execute("select username from users where role = 'auditor'")

@@ -159,6 +159,12 @@ def test_an_unknown_role_in_a_trigger_is_rejected_naming_the_file_and_key(doc):
     assert "mayor" in message
 
 
+def test_the_security_auditor_may_not_be_given_a_trigger_since_it_handles_no_case(doc):
+    doc["triggers"]["accept"]["roles"] = ["handler", "auditor"]
+    message = assert_refused_at(doc, "triggers.accept.roles")
+    assert "auditor" in message
+
+
 def test_a_trigger_that_no_role_may_fire_is_rejected_naming_the_file_and_key(doc):
     doc["triggers"]["accept"]["roles"] = []
 

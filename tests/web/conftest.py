@@ -69,3 +69,15 @@ def as_user(app):
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def browser_at(app):
+    """``browser_at("127.0.0.2")``: a browser whose requests come from that address."""
+
+    def make(address: str) -> Browser:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return Browser(client)
+
+    return make

@@ -25,7 +25,13 @@ def test_an_admin_creates_a_user_who_can_then_log_in(as_user, world, session):
                                        "password": "good-pass-1", "unit_id": str(unit),
                                        "role": "handler"})
     assert response.status_code == 302
-    assert as_user("zhang", "good-pass-1").get("/cases").status_code == 200
+    zhang = as_user("zhang", "good-pass-1")
+    # 等保 身份鉴别: the initial password is changed before anything else.
+    assert zhang.get("/cases").headers["Location"].endswith("/account/password")
+    assert zhang.post("/account/password", {"old_password": "good-pass-1",
+                                            "new_password": "Own-choice-9",
+                                            "confirm": "Own-choice-9"}).status_code == 302
+    assert zhang.get("/cases").status_code == 200
     assert "user_created" in _audit_actions(session)
 
 
@@ -53,7 +59,7 @@ def test_a_deactivated_user_can_no_longer_log_in_or_use_an_open_session(as_user,
     assert admin.post(f"/admin/users/{user_id}/activate").status_code == 302
 
 
-def test_a_password_reset_lifts_a_lock(as_user, session):
+def test_a_password_reset_lifts_the_sign_in_delay_and_must_be_changed(as_user, session):
     user = session.execute(select(User).where(User.username == "reception.chencang")) \
         .scalar_one()
     user_id = user.id
@@ -67,7 +73,8 @@ def test_a_password_reset_lifts_a_lock(as_user, session):
                       {"password": "abc"}).status_code == 400
     assert admin.post(f"/admin/users/{user_id}/password",
                       {"password": "reset-pass-2"}).status_code == 302
-    assert as_user("reception.chencang", "reset-pass-2").get("/cases").status_code == 200
+    reset = as_user("reception.chencang", "reset-pass-2")
+    assert reset.get("/cases").headers["Location"].endswith("/account/password")
     from werkzeug.security import generate_password_hash
 
     from tests.conftest import PASSWORD
@@ -143,11 +150,12 @@ def test_the_workflows_page_draws_the_diagram_with_the_local_mermaid_script(as_u
     response.close()
 
 
-def test_the_audit_log_filters_and_verifies_the_chain(as_user, cases, session):
+def test_the_security_auditor_filters_the_audit_log_and_verifies_the_chain(as_user, cases,
+                                                                            session):
     case = cases.walk(["classify"])
     case_no = case.case_no
     session.commit()
-    b = as_user("admin.baoji")
+    b = as_user("auditor.baoji")
     page = text(b.get(f"/admin/audit?case_no={case_no}"))
     assert case_no in page and "登记" in page
     assert "登录" not in text(b.get(f"/admin/audit?case_no={case_no}&action=login")) \
@@ -173,3 +181,33 @@ def test_an_admin_sees_a_case_masked_and_cannot_reveal_its_petitioners(as_user, 
     refused = b.post(f"/cases/{case_id}/reveal", {"reason": "核查数据质量问题"})
     assert refused.status_code == 403 and id_number not in text(refused)
     assert "petitioner_details_revealed" not in _audit_actions(session)
+
+
+def test_a_500_character_display_name_is_refused_not_cut(as_user, world, session):
+    unit = world.unit("meixian.hrss")
+    session.commit()
+    response = as_user("admin.baoji").post("/admin/users", {
+        "username": "longname", "display_name": "名" * 500, "password": "Good-pass-1",
+        "unit_id": str(unit), "role": "handler"})
+    assert response.status_code == 400 and "姓名不能超过64字" in text(response)
+    assert session.execute(select(User).where(User.username == "longname")).first() is None
+
+
+def test_the_administrator_can_neither_read_nor_verify_the_audit_log(as_user, world):
+    world.audit(n=1)
+    admin = as_user("admin.baoji")
+    assert admin.get("/admin/audit").status_code == 403
+    assert admin.post("/admin/audit/verify").status_code == 403
+    assert "操作日志" not in text(admin.get("/admin/users")).split("</nav>")[0]
+
+
+def test_the_security_auditor_reaches_only_the_audit_log(as_user, cases, session):
+    case = cases.register()
+    session.commit()
+    auditor = as_user("auditor.baoji")
+    assert auditor.get("/").headers["Location"].endswith("/admin/audit")
+    assert "操作日志" in text(auditor.get("/admin/audit"))
+    for url in ("/admin/users", "/admin/units", "/admin/calendar", f"/admin/cases/{case.id}",
+                "/cases", f"/cases/{case.id}", "/supervision/"):
+        assert auditor.get(url).status_code == 403, url
+    assert auditor.post("/admin/users", {"username": "x"}).status_code == 403

@@ -135,6 +135,7 @@ def test_a_petition_goes_through_all_six_steps_on_the_pages_and_every_step_is_in
     reception, handler = as_user("reception.meixian"), as_user("handler.meixian")
     response = reception.post("/reception/petitions/new", {
         "channel": "letter", "received_at": "2026-03-02T09:30", "summary": "反映供水管网老化",
+        "late_reason": "来信积压，补登记",
         "request": "请求维修更换供水管网", "facts_and_reasons": "村里自来水管网老化，经常停水。",
         "petitioners-0-name": "李四", "petitioners-0-phone": "13800001111"})
     assert response.status_code == 302, text(response)

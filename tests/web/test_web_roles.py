@@ -8,6 +8,7 @@ USERS = {
     "reception": "reception.meixian", "handler": "handler.meixian",
     "unit_leader": "unit_leader.meixian", "county_supervisor": "county_supervisor.meixian",
     "city_supervisor": "city_supervisor.baoji", "admin": "admin.baoji",
+    "auditor": "auditor.baoji",
 }
 CASE_ROLES = {"reception", "handler", "unit_leader", "county_supervisor", "city_supervisor"}
 PAGES = {
@@ -20,7 +21,7 @@ PAGES = {
     "/admin/units": {"admin"},
     "/admin/calendar": {"admin"},
     "/admin/workflows": {"admin"},
-    "/admin/audit": {"admin"},
+    "/admin/audit": {"auditor"},
     "/account/password": set(USERS),
 }
 

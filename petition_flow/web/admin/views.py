@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import date
 
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from ...app import MAX_ID
 from ...domain.safefile import MAX_CALENDAR_BYTES
 from ...domain.workcalendar import CalendarFileError
 from ...errors import PetitionFlowError
@@ -10,17 +14,20 @@ from ...services.audit import verify_chain
 from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
 from ...services.casefile import calendar_years, last_calendar_effect, workflows_in_use
-from ..common import actor, apply_errors, date_arg, db, int_arg, now, options, raise_http
+from ..auth import policy
+from ..common import actor, apply_errors, db, now, options, page_arg, raise_http
 from ..handling.views import render_case
 from . import bp
 from .forms import ActionForm, CalendarForm, ResetPasswordForm, UnitForm, UserForm
 
 
 def _int(value) -> int:
+    """A form's id field: 0 (no such row) unless it is a key a row can have."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 1 <= number <= MAX_ID else 0
 
 
 def _users_page(form=None, errors=(), reset_errors=None, status=200):
@@ -29,6 +36,8 @@ def _users_page(form=None, errors=(), reset_errors=None, status=200):
     form.unit_id.choices = options((u.id, f"{u.region.name} · {u.name}") for u in d.units
                                    if u.active)
     return render_template("admin/users.html", d=d, form=form, errors=list(errors),
+                           password_hint=policy().describe(),
+                           sessions=accounts.session_counts(db(), actor()),
                            action=ActionForm(), reset=ResetPasswordForm(formdata=None),
                            reset_errors=reset_errors or {}), status
 
@@ -45,7 +54,8 @@ def user_create():
         user = accounts.add_user(db(), actor(), now(), username=form.username.data or "",
                                  display_name=form.display_name.data or "",
                                  password=form.password.data or "",
-                                 unit_id=_int(form.unit_id.data), role=form.role.data or "")
+                                 unit_id=_int(form.unit_id.data), role=form.role.data or "",
+                                 policy=policy())
     except PetitionFlowError as exc:
         raise_http(exc)
         return _users_page(form, [exc.message, *apply_errors(form, exc)], status=400)
@@ -69,12 +79,25 @@ def user_active(user_id: int, change: str):
 def user_password_reset(user_id: int):
     form = ResetPasswordForm()
     try:
-        user = accounts.reset_password(db(), actor(), now(), user_id, form.password.data or "")
+        user = accounts.reset_password(db(), actor(), now(), user_id, form.password.data or "",
+                                       policy())
     except PetitionFlowError as exc:
         raise_http(exc)
         return _users_page(reset_errors={user_id: [exc.message, *exc.fields.values()]},
                            status=400)
-    flash(f"已重置用户 {user.username} 的密码，并解除锁定。", "success")
+    flash(f"已重置用户 {user.username} 的密码：其登录会话均已结束，下次登录须修改密码。", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+def user_force_logout(user_id: int):
+    """强制下线: end every session of a user at once."""
+    try:
+        count = accounts.force_logout(db(), actor(), now(), user_id)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    flash(f"已强制下线，结束了 {count} 个登录会话。", "success")
     return redirect(url_for("admin.users"))
 
 
@@ -158,18 +181,45 @@ def workflows():
     return render_template("admin/workflows.html", workflows=workflows_in_use(actor()))
 
 
+AUDIT_ARGS = ("case_no", "action", "username", "date_from", "date_to")
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _audit_date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        raise BadRequest(description=f"日期“{raw[:20]}”无效：应为 {EARLIEST} 至 {LATEST} 之间的日期，"
+                                     "格式如 2026-10-09。")
+    return day
+
+
 def _audit_filters() -> AuditFilters:
     args = request.args
-    return AuditFilters(case_no=args.get("case_no", "").strip(),
-                        action=args.get("action", ""), username=args.get("username", "").strip(),
-                        date_from=date_arg("date_from"), date_to=date_arg("date_to"),
-                        page=max(int_arg("page", 1) or 1, 1))
+    return AuditFilters(case_no=args.get("case_no", "").strip()[:32],
+                        action=args.get("action", "")[:64],
+                        username=args.get("username", "").strip()[:64],
+                        date_from=_audit_date("date_from"), date_to=_audit_date("date_to"),
+                        page=page_arg())
+
+
+def audit_query(filters: AuditFilters, **changes) -> dict:
+    """The filters as query arguments for url_for: only the known ones (never ``_method``,
+    ``_anchor`` or ``_external`` from the request)."""
+    values = {name: getattr(filters, name) for name in AUDIT_ARGS}
+    values.update(changes)
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if v}
 
 
 def _audit_page(result=None):
     filters = _audit_filters()
     page = search_audit(db(), actor(), filters)
-    return render_template("admin/audit.html", page=page, filters=filters,
+    return render_template("admin/audit.html", page=page, filters=filters, query=audit_query,
                            labels=ACTION_LABELS, verify=result, action=ActionForm())
 
 

@@ -17,7 +17,7 @@ from ...services.feedback import RATINGS, staff_feedback
 from ...services.oversight import orders_of_case
 from ...services.petitions import engine_for, fire_transition, get_case
 from ...services.queries import CaseFilters, list_cases
-from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
+from ..common import actor, apply_errors, date_arg, db, now, page_arg, raise_http, today
 from ..once import submit_once
 from . import bp
 from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
@@ -32,7 +32,7 @@ def filters_from_args() -> CaseFilters:
         completed=args.get("completed") or None, level=args.get("level") or None,
         listed=args.get("listed") == "1",
         due_before=date_arg("due_before"), due_after=date_arg("due_after"),
-        page=max(int_arg("page", 1) or 1, 1), per_page=50,
+        page=page_arg(), per_page=50,
     )
 
 

@@ -17,8 +17,6 @@ from ...services.notices import CHANNELS
 from ...services.registration import MAX_REPRESENTATIVES
 from ..common import options
 
-MAX_PETITIONERS = 30
-
 
 class PetitionerForm(Form):
     name = StringField("姓名")
@@ -38,10 +36,12 @@ class PetitionForm(FlaskForm):
     anonymous = BooleanField("匿名信访")
     collective = BooleanField(f"集体访（推选代表不超过{MAX_REPRESENTATIVES}人）")
     major_urgent = BooleanField("重大紧急")
-    petitioners = FieldList(FormField(PetitionerForm), min_entries=1,
-                            max_entries=MAX_PETITIONERS)
+    # No max_entries: WTForms would silently drop the rest; the service refuses more than
+    # MAX_PETITIONERS with a message, as for the API.
+    petitioners = FieldList(FormField(PetitionerForm), min_entries=1)
     repeat_of_id = StringField("关联的信访事项")
     repeat_reason = TextAreaField("不作重复信访处理、继续登记的理由")
+    late_reason = TextAreaField("延迟登记的理由")
 
     def command(self) -> dict:
         """The dict register_petition takes."""
@@ -54,4 +54,5 @@ class PetitionForm(FlaskForm):
             "petitioners": [entry.data for entry in self.petitioners],
             "repeat_of_id": self.repeat_of_id.data or None,
             "repeat_reason": self.repeat_reason.data or None,
+            "late_reason": self.late_reason.data or None,
         }

@@ -7,10 +7,11 @@ from ...errors import PetitionFlowError, RepeatDecisionRequired
 from ...services.casefile import case_file, default_spec
 from ...services.petitions import register_petition
 from ...services.portal import reissue_query_code
+from ...services.registration import MAX_PETITIONERS
 from ..common import actor, apply_errors, db, now, raise_http
 from ..once import submit_once
 from . import bp
-from .forms import MAX_PETITIONERS, PetitionForm
+from .forms import PetitionForm
 
 RECEIPT_NOTICES = ("receipt_route", "rights_duties")  # 两告知
 

@@ -10,7 +10,7 @@ from ...errors import PetitionFlowError, ValidationError
 from ...services.accountability import decide_accountability
 from ...services.oversight import RECORD_STATUSES, issue_context, record_views
 from ...services.supervision import issue_supervision_order
-from ..common import actor, apply_errors, db, int_arg, now, raise_http, today
+from ..common import actor, apply_errors, bounded_int, db, int_arg, now, raise_http, today
 from ..orders.forms import IssueOrderForm, parse_date
 from . import bp
 
@@ -27,7 +27,7 @@ def _context(case_id: int, alert_id: int | None):
 def order_new(case_id: int):
     form = IssueOrderForm()
     alert_id = int_arg("alert") if request.method == "GET" else (
-        int(form.alert_id.data) if (form.alert_id.data or "").isdigit() else None)
+        bounded_int(form.alert_id.data))
     ctx = _context(case_id, alert_id)
     errors: list[str] = []
     if request.method == "GET":
