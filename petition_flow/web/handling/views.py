@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
 
 from ...errors import ConcurrentChangeError, PetitionFlowError, ValidationError
+from ...services import exports
 from ...services.casefile import (
     case_file,
     default_spec,
@@ -15,6 +17,8 @@ from ...services.disclosure import reveal_petitioners
 from ...services.oversight import orders_of_case
 from ...services.petitions import engine_for, fire_transition
 from ...services.queries import CaseFilters, list_cases
+from ...services.search import masked_petitioners
+from ...services.statistics import SETS
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
 from . import bp
 from .forms import RevealForm, trigger_form
@@ -29,6 +33,9 @@ def filters_from_args() -> CaseFilters:
         completed=args.get("completed") or None, level=args.get("level") or None,
         listed=args.get("listed") == "1",
         due_before=date_arg("due_before"), due_after=date_arg("due_after"),
+        stat=args.get("stat") or None, period_from=date_arg("from"), period_to=date_arg("to"),
+        unit=args.get("unit") or None, channel=args.get("channel") or None,
+        q=args.get("q") or None,
         page=max(int_arg("page", 1) or 1, 1), per_page=50,
     )
 
@@ -48,6 +55,8 @@ def case_list(template: str, **extra):
     ids = [r.id for r in page.rows]
     return render_template(
         template, page=page, filters=filters, errors=errors, spec=default_spec(),
+        petitioners=masked_petitioners(db(), actor(), ids) if filters.q else {},
+        stat_label=SETS[filters.stat].label if filters.stat in SETS else None,
         urgency=urgencies(db(), ids, today()),
         units=unit_names(db(), [r.responsible_unit_id for r in page.rows]), **extra)
 
@@ -84,6 +93,23 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
         orders=orders_of_case(db(), actor(), file.case, today()),
         reveal_form=reveal_form or RevealForm(),
         reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id)), status
+
+
+@bp.route("/cases/export")
+def case_export():
+    """The filtered list, every page, as CSV or XLSX; petitioners masked; audited."""
+    from ..supervision.stats import download
+
+    fmt, filters = request.args.get("format", "csv"), filters_from_args()
+    try:
+        exports.check_format(fmt)
+        labels = {s.name: s.label for s in default_spec().states.values()}
+        rows = exports.case_rows(db(), actor(), filters, today(), labels)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise BadRequest(description=exc.message) from None
+    exports.record_export(db(), actor(), now(), "cases", fmt, exports.filters_record(filters))
+    return download(exports.chunks(fmt, "信访事项", rows), fmt, f"信访事项_{today()}")
 
 
 @bp.route("/cases/<int:case_id>")
