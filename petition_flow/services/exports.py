@@ -176,15 +176,17 @@ def _case_rows(session, actor, filters, today, state_labels) -> Iterator[list]:
 
 
 def statistics_rows(report: Report, group_label: str, as_text: bool) -> Iterator[list]:
-    """One row per group and the total row; each figure as the page shows it."""
+    """One row per group and the total row: as the page shows each figure (CSV), or as
+    numbers with rates formatted as percentages (XLSX)."""
     yield [group_label, *(d.name for d in report.definitions)]
     for group in [*report.groups, report.total]:
         row: list = [group.label]
         for d in report.definitions:
             figure = group.figures[d.key]
-            if d.kind == "rate" and figure.value is not None:
-                text = format_figure(d, figure)
-                row.append(text if as_text else Percent(figure.value, text))
+            if as_text:
+                row.append(format_figure(d, figure))
+            elif d.kind == "rate" and figure.value is not None:
+                row.append(Percent(figure.value, format_figure(d, figure)))
             else:
                 row.append(figure.value)
         yield row

@@ -20,6 +20,7 @@ from ...services.queries import CaseFilters, list_cases
 from ...services.search import masked_petitioners
 from ...services.statistics import SETS
 from ..common import actor, apply_errors, date_arg, db, int_arg, now, raise_http, today
+from ..downloads import download, with_own_session
 from . import bp
 from .forms import RevealForm, trigger_form
 
@@ -98,18 +99,17 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
 @bp.route("/cases/export")
 def case_export():
     """The filtered list, every page, as CSV or XLSX; petitioners masked; audited."""
-    from ..supervision.stats import download
-
-    fmt, filters = request.args.get("format", "csv"), filters_from_args()
+    fmt, filters, who, day = request.args.get("format", "csv"), filters_from_args(), actor(), today()
+    labels = {s.name: s.label for s in default_spec().states.values()}
     try:
         exports.check_format(fmt)
-        labels = {s.name: s.label for s in default_spec().states.values()}
-        rows = exports.case_rows(db(), actor(), filters, today(), labels)
+        exports.case_rows(db(), who, filters, day, labels)  # checks filters and permission
     except PetitionFlowError as exc:
         raise_http(exc)
         raise BadRequest(description=exc.message) from None
-    exports.record_export(db(), actor(), now(), "cases", fmt, exports.filters_record(filters))
-    return download(exports.chunks(fmt, "信访事项", rows), fmt, f"信访事项_{today()}")
+    exports.record_export(db(), who, now(), "cases", fmt, exports.filters_record(filters))
+    rows = with_own_session(lambda s: exports.case_rows(s, who, filters, day, labels))
+    return download(exports.chunks(fmt, "信访事项", rows), fmt, f"信访事项_{day}")
 
 
 @bp.route("/cases/<int:case_id>")

@@ -4,15 +4,15 @@ three SVG charts, and CSV/XLSX exports of exactly what the page shows."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
-from flask import Response, render_template, request, stream_with_context, url_for
+from flask import render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from ...errors import PetitionFlowError, ValidationError
 from ...services import exports
 from ...services.statistics import BY_KEY, GROUPS, Report, format_figure, statistics
 from ..common import actor, db, now, raise_http, today
+from ..downloads import download
 from . import bp
 from .charts import Bar, bars, columns
 
@@ -113,11 +113,3 @@ def stats_export():
         body = exports.xlsx_chunks([("统计", exports.statistics_rows(report, label, False)),
                                     ("口径", exports.definition_rows(report))])
     return download(body, fmt, name)
-
-
-def download(body, fmt: str, name: str) -> Response:
-    """A streamed file download with a Chinese file name (RFC 5987)."""
-    filename = quote(f"{name}.{fmt}")
-    return Response(stream_with_context(body), mimetype=exports.FORMATS[fmt], headers={
-        "Content-Disposition": f"attachment; filename=export.{fmt}; filename*=UTF-8''{filename}",
-        "Cache-Control": "no-store"})
