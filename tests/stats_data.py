@@ -37,6 +37,7 @@ from petition_flow.services.org import unit_by_code
 TODAY = date(2026, 4, 10)
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
 ID_M1 = "610326198001011234"
+DIVISIONS = {"meixian": "610326", "jintai": "610303"}
 
 
 def _t(text: str) -> datetime:
@@ -64,7 +65,7 @@ class Builder:
              repeat_of=None, registered_by=None, summary=None, facts="", party=None):
         self.n += 1
         received_at = _t(received)
-        c = Case(case_no=f"{county[:3]}-2026-{self.n:06d}", query_code=f"Q{self.n:07d}",
+        c = Case(case_no=f"{DIVISIONS[county]}-2026-{self.n:06d}", query_code=f"Q{self.n:07d}",
                  workflow="meixian_six_step", workflow_version="1", state=state,
                  region_id=self.region(county),
                  registered_unit_id=self.unit(registered_by or f"{county}.bureau"),
