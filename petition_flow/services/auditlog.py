@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "password_reset": "重置密码", "user_created": "新建用户", "user_deactivated": "停用用户",
     "user_activated": "启用用户", "unit_created": "新建单位", "unit_deactivated": "停用单位",
     "unit_activated": "启用单位", "calendar_imported": "导入节假日安排",
+    "exported": "导出数据",
 }
 
 
