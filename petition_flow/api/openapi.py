@@ -189,7 +189,8 @@ def components() -> dict[str, Any]:
     })
     group = _obj({"key": {**STR, "description": "分组值：县（区）代码、单位编号、类别、渠道或期间；合计为空"},
                   "label": STR,
-                  "figures": _obj({d.key: _ref("Figure") for d in DEFINITIONS})})
+                  "figures": _obj({d.key: {**_ref("Figure"), "description": f"{d.name}：{d.formula}"}
+                                   for d in DEFINITIONS})})
     stats = _obj({
         "today": DATE, "counties": {"type": "array", "items": _ref("CountyFigures")},
         "period": _obj({"from": DATE, "to": DATE, "time_zone": {"enum": ["Asia/Shanghai"]}}),
