@@ -143,3 +143,19 @@ def test_the_case_list_export_masks_petitioners_and_follows_the_filters(as_user,
     book = load_workbook(io.BytesIO(b.client.get("/cases/export?format=xlsx&open=1").data))
     assert [r[0] for r in book.active.iter_rows(values_only=True)][1:] == sorted(
         [data["m4"].case_no, data["m6"].case_no])
+
+
+def test_the_annual_report_shows_the_year_per_county_and_unit_and_exports_the_same(as_user,
+                                                                                 data):
+    b = as_user("county_supervisor.meixian")
+    html = text(b.get("/supervision/annual?year=2026"))
+    assert "第四十一条" in html and "2026-01-01 至 2026-04-10" in html
+    county = html.split('id="annual-county"', 1)[1].split("</table>", 1)[0]
+    assert _page_row(county, "meixian")["registered"] == "7"  # m6 (04-01) counts for the year
+    units = html.split('id="annual-unit"', 1)[1].split("</table>", 1)[0]
+    assert "眉县住房和城乡建设局" in units
+    book = load_workbook(io.BytesIO(b.client.get("/supervision/annual/export?year=2026").data))
+    assert book.sheetnames == ["各县（区）", "各单位", "口径"]
+    rows = list(book["各县（区）"].iter_rows(values_only=True))
+    assert rows[1][0] == "眉县" and rows[1][1] == 7
+    assert "年度无效" in text(b.get("/supervision/annual?year=1999"))

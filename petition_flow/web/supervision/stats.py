@@ -113,3 +113,54 @@ def stats_export():
         body = exports.xlsx_chunks([("统计", exports.statistics_rows(report, label, False)),
                                     ("口径", exports.definition_rows(report))])
     return download(body, fmt, name)
+
+
+def _year() -> int:
+    raw = request.args.get("year", "")
+    if not raw:
+        return today().year
+    if not raw.isdigit() or not 2000 <= int(raw) <= today().year:
+        raise ValidationError(f"年度无效：应为2000至{today().year}之间的年份。",
+                              fields={"year": "年度无效。"})
+    return int(raw)
+
+
+def _annual(year: int) -> tuple[Report, Report]:
+    """The year's figures per county and per unit (to today, for the current year)."""
+    start, end = date(year, 1, 1), min(date(year, 12, 31), today())
+    return (statistics(db(), actor(), today(), start=start, end=end, group_by="county"),
+            statistics(db(), actor(), today(), start=start, end=end, group_by="unit"))
+
+
+@bp.route("/annual")
+def annual_report():
+    """年度报告 (信访工作条例第四十一条: organs report their petition work every year)."""
+    errors = []
+    try:
+        year = _year()
+    except ValidationError as exc:
+        errors, year = [exc.message], today().year
+    try:
+        by_county, by_unit = _annual(year)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    return render_template("supervision/annual.html", year=year, by_county=by_county,
+                           by_unit=by_unit, errors=errors, groups=GROUPS, list_url=list_url,
+                           format_figure=format_figure, this_year=today().year)
+
+
+@bp.route("/annual/export")
+def annual_export():
+    try:
+        year = _year()
+        by_county, by_unit = _annual(year)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise BadRequest(description=exc.message) from None
+    exports.record_export(db(), actor(), now(), "annual_report", "xlsx", {"year": year})
+    body = exports.xlsx_chunks([
+        ("各县（区）", exports.statistics_rows(by_county, GROUPS["county"], False)),
+        ("各单位", exports.statistics_rows(by_unit, GROUPS["unit"], False)),
+        ("口径", exports.definition_rows(by_county))])
+    return download(body, "xlsx", f"{year}年度信访工作统计")
