@@ -83,7 +83,7 @@ def test_migration_0005_adds_the_bench_indexes_and_takes_them_away_again(scratch
     engine = make_engine(scratch_url)
     try:
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0005_bench_indexes"
+        assert current_revision(engine) == head_revision()  # 0005 or a later one on top
 
         def names(table):
             return {i["name"] for i in inspect(engine).get_indexes(table)}
