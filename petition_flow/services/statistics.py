@@ -531,3 +531,11 @@ def format_figure(definition: Definition, figure: Figure) -> str:
     if definition.kind == "days":
         return f"{figure.value}"
     return str(figure.value)
+
+
+def definitions_markdown() -> str:
+    """The README's table of figures, generated from DEFINITIONS (a test keeps them equal)."""
+    lines = ["| 指标 | 标识 | 口径 | 统计日期 |", "|---|---|---|---|"]
+    for d in DEFINITIONS:
+        lines.append(f"| {d.name} | `{d.key}` | {d.formula} | {COHORT_LABELS[d.cohort]} |")
+    return "\n".join(lines)

@@ -43,7 +43,7 @@ def bars(title: str, items: list[Bar], maximum: float | None = None) -> Markup:
         out.append(f'<a href="{_esc(b.href)}" class="chart-link">'
                    f'<rect x="{LABEL}" y="{y}" width="{w}" height="{BAR}" fill="{COLOURS[0]}">'
                    f"<title>{_esc(b.label)}：{_esc(b.text)}</title></rect>"
-                   f'<text x="{LABEL + w + 6}" y="{y + BAR - 6}" font-size="13">{_esc(b.text)}'
+                   f'<text class="chart-value" x="{LABEL + w + 6}" y="{y + BAR - 6}" font-size="13">{_esc(b.text)}'
                    f"</text></a>")
     out.append("</svg>")
     return Markup("".join(out))
@@ -75,7 +75,7 @@ def columns(title: str, labels: list[str], series: list[tuple[str, list[Bar]]]) 
             out.append(f'<a href="{_esc(b.href)}" class="chart-link"><rect x="{x:.1f}" '
                        f'y="{base - h}" width="{width * 0.9:.1f}" height="{h}" '
                        f'fill="{COLOURS[k % len(COLOURS)]}"><title>{_esc(label)} {_esc(b.text)}'
-                       f'</title></rect><text x="{x + width * 0.45:.1f}" y="{base - h - 3}" '
+                       f'</title></rect><text class="chart-value" x="{x + width * 0.45:.1f}" y="{base - h - 3}" '
                        f'text-anchor="middle" font-size="11">{_esc(b.text)}</text></a>')
     out.append("</svg>")
     return Markup("".join(out))
