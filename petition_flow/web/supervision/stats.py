@@ -50,7 +50,8 @@ def _charts(report: Report) -> list[dict]:
     for group_by, title in CHARTS:
         r = report if report.group_by == group_by else _report(group_by=group_by)
         if group_by == "month":
-            labels = [g.label.removesuffix("月").split("年")[-1] + "月" for g in r.groups]
+            one_year = r.period.start.year == r.period.end.year
+            labels = [f"{int(g.key[5:7])}月" if one_year else g.key for g in r.groups]
             series = [(BY_KEY[k].name, [Bar(g.label, g.figures[k].value,
                                             format_figure(BY_KEY[k], g.figures[k]),
                                             list_url(r, g, BY_KEY[k].numerator))
