@@ -135,6 +135,11 @@ def _row(c: Case, due) -> CaseRow:
 EXPORT_CHUNK = 1000
 
 
+def check_filters(session: Session, actor: Actor, filters: CaseFilters, today: date) -> None:
+    """Raise what ``list_cases`` would raise for these filters, without running the query."""
+    _filtered(session, actor, select(Case), _next_due(), filters, today, None)
+
+
 def iter_cases(session: Session, actor: Actor, filters: CaseFilters, today: date,
                chunk: int = EXPORT_CHUNK):
     """Every case of the filtered list, in chunks of ``chunk`` rows by id (keyset paging), so
