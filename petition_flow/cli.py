@@ -652,7 +652,8 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     labels = {"floor": "基线（一次 UPDATE + 一次 INSERT 并提交）", "register_petition": "登记信访事项",
               "fire_transition_classify": "流转：研判分类", "fire_transition_transfer": "流转：转送",
               "sweep_idle": "期限扫描（无事可做）", "sweep_10000_alerts": "期限扫描（1万个期限变色）",
-              "handler_inbox": "承办人待办列表页", "case_page": "案件页", "city_dashboard": "市级督办统计页"}
+              "handler_inbox": "承办人待办列表页", "case_page": "案件页", "city_dashboard": "市级督办统计页",
+              "city_statistics": "市级统计分析页（含图表）", "export_all_cases_csv": "导出全部案件（CSV，流式）"}
     click.echo(f"案件 {result.cases:,} 件（准备用时 {result.seed_seconds:.1f} 秒）")
     click.echo(f"基线写入速率：{result.floor_ops_per_s:,.1f} 次/秒")
     for m in result.measures:

@@ -20,6 +20,7 @@ from ..services.calendars import MAX_DUE_DAYS
 from ..services.notices import CHANNELS
 from ..services.org import COUNTIES
 from ..services.registration import MAX_PETITIONERS
+from ..services.statistics import DEFINITIONS, GROUPS
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
@@ -185,7 +186,26 @@ def components() -> dict[str, Any]:
         "on_time_rate": rate, "first_handled": INT, "first_handler_completed": INT,
         "first_handler_rate": rate,
     })
-    stats = _obj({"today": DATE, "counties": {"type": "array", "items": _ref("CountyFigures")}})
+    figure = _obj({
+        "value": {"type": ["number", "null"], "description": "件数、比率（0-1）或天数；无分母时为 null"},
+        "numerator": _nullable({**INT, "description": "比率的分子件数"}),
+        "denominator": _nullable({**INT, "description": "比率的分母件数；天数指标为参与计算的件数"}),
+    })
+    group = _obj({"key": {**STR, "description": "分组值：县（区）代码、单位编号、类别、渠道或期间；合计为空"},
+                  "label": STR,
+                  "figures": _obj({d.key: {**_ref("Figure"), "description": f"{d.name}：{d.formula}"}
+                                   for d in DEFINITIONS})})
+    stats = _obj({
+        "today": DATE, "counties": {"type": "array", "items": _ref("CountyFigures")},
+        "period": _obj({"from": DATE, "to": DATE, "time_zone": {"enum": ["Asia/Shanghai"]}}),
+        "group_by": {"enum": list(GROUPS)},
+        "definitions": {"type": "array", "items": _obj({
+            "key": {"enum": [d.key for d in DEFINITIONS]}, "name": STR,
+            "formula": {**STR, "description": "口径（计算公式）"},
+            "kind": {"enum": ["count", "rate", "days"]}})},
+        "groups": {"type": "array", "items": _ref("StatsGroup")},
+        "total": _ref("StatsGroup"),
+    })
     due = _obj({"from": DATE, "days": INT, "unit": {"enum": ["calendar", "workday"]},
                 "due_date": DATE, "provisional": BOOL, "explanation": STR,
                 "calendar_version": STR})
@@ -213,7 +233,8 @@ def components() -> dict[str, Any]:
         "Field": field, "Trigger": trigger, "Party": party, "TimelineEntry": timeline,
         "Notice": notice, "CaseDetail": detail, "EventRequest": event,
         "RevealRequest": reveal,
-        "CountyFigures": county, "Stats": stats, "Due": due,
+        "CountyFigures": county, "Stats": stats, "Figure": figure, "StatsGroup": group,
+        "Due": due,
         "Alert": alert, "AlertList": alert_list,
     }
 
@@ -230,7 +251,18 @@ def query_parameters() -> dict[str, list[dict[str, Any]]]:
                    "县（区）代码"),
             _param("overdue", {"type": "boolean"}, "仅列出已超期（有法定期限已过）的事项"),
             _param("due_before", DATE, "仅列出最近截止日期不晚于该日的事项"),
+            _param("q", {"type": "string", "minLength": 1, "maxLength": 100},
+                   "检索：信访件编号（完整或开头）、信访人姓名、身份证号或电话（完整）、"
+                   "事项摘要/信访诉求/事实和理由中的词句"),
             *PAGING,
+        ],
+        "stats": [
+            _param("from", DATE, "统计期间开始日（北京时间，含）；缺省为今年1月1日"),
+            _param("to", DATE, "统计期间结束日（北京时间，含）；缺省为今天"),
+            _param("group_by", {"type": "string", "enum": list(GROUPS), "default": "county"},
+                   "分组：" + "、".join(f"{k}={v}" for k, v in GROUPS.items())),
+            _param("county", {"type": "string", "enum": [c[0] for c in COUNTIES]},
+                   "只统计该县（区）；须在调用者辖区内"),
         ],
         "list_alerts": [
             _param("unread", {"type": "boolean"}, "true：仅列出未确认（未读）的预警"),
@@ -340,8 +372,12 @@ def document() -> dict[str, Any]:
         },
         "/stats": {
             "get": {
-                "operationId": "stats", "summary": "各县（区）督办统计",
-                "responses": _responses(200, "Stats", 401, 403),
+                "operationId": "stats", "summary": "统计：各县（区）督办数字与按期间、分组的各项指标",
+                "description": "counties 为今天各县（区）在办、超期等督办数字；groups 与 total 为统计期间内"
+                               "各项指标（口径见 definitions[].formula，与统计页面、导出相同）。"
+                               "期间按北京时间整日计算；登记类指标按收到日期，办结类指标按办结日期。",
+                "parameters": params["stats"],
+                "responses": _responses(200, "Stats", 400, 401, 403, 422),
             },
         },
         "/alerts": {

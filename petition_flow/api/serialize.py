@@ -196,3 +196,19 @@ def alert(entry: AlertEntry) -> dict[str, Any]:
 def alert_page(page: AlertPage) -> dict[str, Any]:
     return {"items": [alert(e) for e in page.entries], "total": page.total,
             "unread": page.unread, "page": page.page, "per_page": page.per_page}
+
+
+def report(r) -> dict[str, Any]:
+    """A statistics report (services/statistics.py): the period, the definitions and every
+    figure per group and in total, with the numerator and denominator of each rate."""
+    def group(g) -> dict[str, Any]:
+        return {"key": g.key, "label": g.label, "figures": {
+            k: {"value": f.value, "numerator": f.numerator, "denominator": f.denominator}
+            for k, f in g.figures.items()}}
+
+    return {"period": {"from": r.period.start.isoformat(), "to": r.period.end.isoformat(),
+                       "time_zone": "Asia/Shanghai"},
+            "group_by": r.group_by,
+            "definitions": [{"key": d.key, "name": d.name, "formula": d.formula,
+                             "kind": d.kind} for d in r.definitions],
+            "groups": [group(g) for g in r.groups], "total": group(r.total)}

@@ -172,6 +172,10 @@ def _typed(raw: str, schema: dict[str, Any]) -> Any:
             raise ValueError("日期格式应为 YYYY-MM-DD。") from None
     if "enum" in schema and raw not in schema["enum"]:
         raise ValueError("应为以下之一：" + "、".join(schema["enum"]) + "。")
+    if len(raw) < schema.get("minLength", 0):
+        raise ValueError(f"长度不能少于{schema['minLength']}。")
+    if "maxLength" in schema and len(raw) > schema["maxLength"]:
+        raise ValueError(f"长度不能超过{schema['maxLength']}。")
     return raw
 
 

@@ -12,7 +12,7 @@ from ..app import get_session
 from ..clock import local_date
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..errors import NotFoundError, PermissionDenied
-from ..services import inbox, queries
+from ..services import inbox, queries, statistics
 from ..services.calendars import current_calendar, plain_due
 from ..services.disclosure import reveal_petitioners
 from ..services.idempotency import HEADER, answer_once, fingerprint
@@ -109,7 +109,8 @@ def petition_list():
     filters = queries.CaseFilters(
         state=args.get("state"), step=args.get("step"), category=args.get("category"),
         county=args.get("county"), overdue=bool(args.get("overdue")),
-        due_before=args.get("due_before"), page=args["page"], per_page=args["per_page"],
+        due_before=args.get("due_before"), q=args.get("q"), page=args["page"],
+        per_page=args["per_page"],
     )
     session = get_session()
     page = queries.list_cases(session, g.api_actor, filters, today)
@@ -151,9 +152,15 @@ def petition_reveal(case_id: str):
 
 @bp.get("/stats")
 def stats():
-    today = local_date(now())
-    figures = queries.county_figures(get_session(), g.api_actor, today)
-    return jsonify(serialize.county_figures(figures, today))
+    """Today's per-county 督办 figures (``counties``), and every defined figure for a period,
+    grouped (``groups``, ``total``, ``definitions``; services/statistics.py)."""
+    args = parse_query(request, "stats")
+    session, today = get_session(), local_date(now())
+    figures = queries.county_figures(session, g.api_actor, today)
+    report = statistics.statistics(session, g.api_actor, today, start=args.get("from"),
+                                   end=args.get("to"), group_by=args["group_by"],
+                                   county=args.get("county"))
+    return jsonify({**serialize.county_figures(figures, today), **serialize.report(report)})
 
 
 @bp.get("/alerts")

@@ -68,6 +68,7 @@ AUDIT_ACTIONS = {
     "unit_activated": "启用单位",
     "unit_deactivated": "停用单位",
     "calendar_imported": "导入节假日安排",
+    "exported": "导出数据",
     "scheduler_lease_taken": "定时任务接管运行",
     "audit_chain_keyed": "审计链启用密钥校验",
     "backup_restored_with_rollback": "确认回退后恢复备份",

@@ -85,7 +85,8 @@ SUMMARIES = ["反映拖欠农民工工资问题", "反映征地补偿标准问�
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 MEASURE_NAMES = ("floor", "register_petition", "fire_transition_classify",
                  "fire_transition_transfer", "sweep_idle", "sweep_10000_alerts",
-                 "handler_inbox", "case_page", "city_dashboard")
+                 "handler_inbox", "case_page", "city_dashboard", "city_statistics",
+                 "export_all_cases_csv")
 
 
 def _progress(label: str, done: int, total: int, out=None) -> None:
@@ -575,6 +576,9 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
     city.get("/supervision/")
     measures.append(_measure("city_dashboard", [_timed(lambda: city.get("/supervision/"))
                                                 for _ in range(max(5, page_requests // 5))]))
+    measures.append(_measure("city_statistics", [_timed(lambda: city.get("/supervision/stats"))
+                                                 for _ in range(3)]))
+    measures.append(measure_export(city))
     rss_after = rss_mb()
 
     floor_rate = floor.ops_per_s
@@ -582,6 +586,28 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
         m.ratio_to_floor = round(m.ops_per_s / floor_rate, 4) if floor_rate else 0.0
     return BenchResult(cases, engine.url.render_as_string(hide_password=True), dialect,
                        seed_seconds, floor_rate, measures, rss_before, rss_after, alerts)
+
+
+def measure_export(city: _Browser) -> Measure:
+    """Every case the city sees as one streamed CSV download, read and thrown away chunk by
+    chunk as a browser would save it; the peak of Python memory while it runs shows that
+    the export holds a chunk of rows, not the list (services/exports.py)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    started = perf.perf_counter()
+    response = city.client.get("/cases/export?format=csv", buffered=False)
+    size = rows = 0
+    for chunk in response.iter_encoded():
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    response.close()
+    elapsed = (perf.perf_counter() - started) * 1000
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return _measure("export_all_cases_csv", [elapsed],
+                    f"{rows - 1:,} rows, {size / 2**20:.1f} MiB, peak traced memory "
+                    f"{peak:.1f} MiB")
 
 
 def make_due(session: Session, changes: int, today: date) -> int:

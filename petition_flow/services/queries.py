@@ -45,6 +45,14 @@ class CaseFilters:
     open_only: bool = False
     level: str | None = None  # "red" | "yellow" | "blue": a running duty clock at that colour
     listed: bool = False  # 挂牌督办 only
+    # The list behind a figure of the statistics (services/statistics.py): its set, period
+    # (China-time days of the set's cohort date), and the group it was counted in.
+    stat: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+    unit: str | None = None  # responsible unit id, or "none" (not yet assigned)
+    channel: str | None = None
+    q: str | None = None  # search (services/search.py)
     page: int = 1
     per_page: int = 50
 
@@ -101,12 +109,59 @@ def _due_by(last: date):
 def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date,
                states_of_step: dict[str, list[str]] | None = None) -> CasePage:
     """Cases the actor may see, most urgent first (nearest running deadline)."""
-    if not (actor.may("cases") or actor.role == SYSTEM_ROLE):
-        raise PermissionDenied("您的角色无权查看信访事项列表。")
+    _require_list(actor)
     if filters.page < 1 or not 1 <= filters.per_page <= 200:
         raise ValidationError("分页参数无效。", fields={"page": "页码须≥1，每页1至200条。"})
     nd = _next_due()
-    stmt = select(Case, nd.c.next_due)
+    stmt = _filtered(session, actor, select(Case, nd.c.next_due), nd, filters, today,
+                     states_of_step)
+    total = session.execute(stmt.with_only_columns(func.count(), maintain_column_froms=True)
+                            .order_by(None)).scalar_one()
+    stmt = stmt.order_by(nd.c.next_due.asc().nulls_last(), Case.id.desc())
+    stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+    rows = [_row(c, due) for c, due in session.execute(stmt)]
+    return CasePage(rows, total, filters.page, filters.per_page)
+
+
+def _require_list(actor: Actor) -> None:
+    if not (actor.may("cases") or actor.role == SYSTEM_ROLE):
+        raise PermissionDenied("您的角色无权查看信访事项列表。")
+
+
+def _row(c: Case, due) -> CaseRow:
+    return CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
+                   c.first_handler_unit_id, c.received_at, c.category, due,
+                   bool(c.listed_supervision))
+
+
+EXPORT_CHUNK = 1000
+
+
+def check_filters(session: Session, actor: Actor, filters: CaseFilters, today: date) -> None:
+    """Raise what ``list_cases`` would raise for these filters, without running the query."""
+    _filtered(session, actor, select(Case), _next_due(), filters, today, None)
+
+
+def iter_cases(session: Session, actor: Actor, filters: CaseFilters, today: date,
+               chunk: int = EXPORT_CHUNK):
+    """Every case of the filtered list, in chunks of ``chunk`` rows by id (keyset paging), so
+    an export of any size holds one chunk in memory: yields lists of (Case, next_due)."""
+    nd = _next_due()
+    stmt = _filtered(session, actor, select(Case, nd.c.next_due), nd, filters, today, None)
+    last = 0
+    while True:
+        rows = session.execute(stmt.where(Case.id > last).order_by(Case.id).limit(chunk)).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0].id
+        for case, _ in rows:  # done with: let the identity map forget them (and parties)
+            session.expunge(case)
+
+
+def _filtered(session: Session, actor: Actor, stmt, nd, filters: CaseFilters, today: date,
+              states_of_step):
+    _require_list(actor)
     stmt = stmt.where(scope_clause(actor))
     if filters.state:
         stmt = stmt.where(Case.state == filters.state)
@@ -116,7 +171,9 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
             raise ValidationError("步骤无效。", fields={"step": "步骤无效。"})
         stmt = stmt.where(Case.state.in_(states))
     if filters.category:
-        stmt = stmt.where(Case.category == filters.category)
+        stmt = stmt.where(Case.category == filters.category if filters.category != "none"
+                          else Case.category.is_(None))
+    stmt = _figure_filters(session, stmt, filters, today)
     if filters.county:
         region = session.execute(select(Region.id).where(Region.code == filters.county)).first()
         if region is None:
@@ -142,15 +199,31 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
         stmt = stmt.where(nd.c.next_due <= filters.due_before)
     if filters.due_after:
         stmt = stmt.where(nd.c.next_due >= filters.due_after)
-    total = session.execute(stmt.with_only_columns(func.count(), maintain_column_froms=True)
-                            .order_by(None)).scalar_one()
-    stmt = stmt.order_by(nd.c.next_due.asc().nulls_last(), Case.id.desc())
-    stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
-    rows = [CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
-                    c.first_handler_unit_id, c.received_at, c.category, due,
-                    bool(c.listed_supervision))
-            for c, due in session.execute(stmt)]
-    return CasePage(rows, total, filters.page, filters.per_page)
+    return stmt
+
+
+def _figure_filters(session: Session, stmt, filters: CaseFilters, today: date):
+    """The filters the statistics link with, and search."""
+    from . import search, statistics
+
+    if filters.stat:
+        stmt = stmt.where(statistics.set_clause(session, filters.stat, filters.period_from,
+                                                filters.period_to, today))
+    elif filters.period_from or filters.period_to:
+        stmt = stmt.where(statistics.set_clause(session, "registered", filters.period_from,
+                                                filters.period_to, today))
+    if filters.unit:
+        if filters.unit == "none":
+            stmt = stmt.where(Case.responsible_unit_id.is_(None))
+        elif filters.unit.isdigit() and len(filters.unit) < 10:
+            stmt = stmt.where(Case.responsible_unit_id == int(filters.unit))
+        else:
+            raise ValidationError("承办单位无效。", fields={"unit": "承办单位无效。"})
+    if filters.channel:
+        stmt = stmt.where(Case.channel == filters.channel)
+    if filters.q:
+        stmt = stmt.where(search.search_clause(session, filters.q))
+    return stmt
 
 
 # The colour a running clock is in today, as services/digest.py counts them (红黄蓝).

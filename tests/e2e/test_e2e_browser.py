@@ -94,3 +94,17 @@ def test_the_workflow_diagram_is_drawn_offline_by_the_vendored_mermaid(page, ser
     page.goto(server + "/admin/workflows")
     page.wait_for_selector(".mermaid-box svg", timeout=30000)
     assert "调查处理中" in page.inner_text(".mermaid-box")
+
+
+def test_a_city_supervisor_clicks_a_chart_bar_through_to_the_list_behind_it(page, server):
+    login(page, server, "city_supervisor.baoji")
+    page.goto(server + "/supervision/stats")
+    total = page.locator("tr.total td[data-figure='registered'] a").inner_text()
+    assert int(total) >= 1
+    screenshot(page, "statistics")
+    bar = page.locator("figure:has-text('类别构成') a.chart-link").first
+    number = int(bar.locator("text.chart-value").text_content())
+    bar.click()
+    page.wait_for_load_state()
+    assert f"共 {number} 件" in page.inner_text(".pager")
+    assert "统计期间" in page.inner_text("main")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
 
 from ...errors import ConcurrentChangeError, PetitionFlowError, ValidationError
+from ...services import exports
 from ...services.casefile import (
     case_file,
     default_spec,
@@ -17,7 +19,10 @@ from ...services.feedback import RATINGS, staff_feedback
 from ...services.oversight import orders_of_case
 from ...services.petitions import engine_for, fire_transition, get_case
 from ...services.queries import CaseFilters, list_cases
+from ...services.search import masked_petitioners
+from ...services.statistics import SETS
 from ..common import actor, apply_errors, date_arg, db, now, page_arg, raise_http, today
+from ..downloads import download, with_own_session
 from ..once import submit_once
 from . import bp
 from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
@@ -32,6 +37,9 @@ def filters_from_args() -> CaseFilters:
         completed=args.get("completed") or None, level=args.get("level") or None,
         listed=args.get("listed") == "1",
         due_before=date_arg("due_before"), due_after=date_arg("due_after"),
+        stat=args.get("stat") or None, period_from=date_arg("from"), period_to=date_arg("to"),
+        unit=args.get("unit") or None, channel=args.get("channel") or None,
+        q=args.get("q") or None,
         page=page_arg(), per_page=50,
     )
 
@@ -51,6 +59,8 @@ def case_list(template: str, **extra):
     ids = [r.id for r in page.rows]
     return render_template(
         template, page=page, filters=filters, errors=errors, spec=default_spec(),
+        petitioners=masked_petitioners(db(), actor(), ids) if filters.q else {},
+        stat_label=SETS[filters.stat].label if filters.stat in SETS else None,
         urgency=urgencies(db(), ids, today()),
         units=unit_names(db(), [r.responsible_unit_id for r in page.rows]), **extra)
 
@@ -157,6 +167,22 @@ def case_recusal(case_id: int):
     own = row.user_id == actor().user_id
     flash("已登记回避：您不再办理该信访事项。" if own else "已为本单位工作人员登记回避。", "success")
     return redirect(url_for("handling.case_detail", case_id=case_id))
+
+
+@bp.route("/cases/export")
+def case_export():
+    """The filtered list, every page, as CSV or XLSX; petitioners masked; audited."""
+    fmt, filters, who, day = request.args.get("format", "csv"), filters_from_args(), actor(), today()
+    labels = {s.name: s.label for s in default_spec().states.values()}
+    try:
+        exports.check_format(fmt)
+        exports.case_rows(db(), who, filters, day, labels)  # checks filters and permission
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise BadRequest(description=exc.message) from None
+    exports.record_export(db(), who, now(), "cases", fmt, exports.filters_record(filters))
+    rows = with_own_session(lambda s: exports.case_rows(s, who, filters, day, labels))
+    return download(exports.chunks(fmt, "信访事项", rows), fmt, f"信访事项_{day}")
 
 
 @bp.route("/cases/<int:case_id>")

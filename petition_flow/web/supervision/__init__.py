@@ -43,4 +43,4 @@ def case_list_view():
     return case_list("supervision/cases.html")
 
 
-from . import oversight  # noqa: E402,F401
+from . import oversight, stats  # noqa: E402,F401
