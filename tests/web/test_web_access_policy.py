@@ -94,7 +94,7 @@ def test_an_existing_case_of_another_county_answers_exactly_like_a_missing_one(
 
 @pytest.mark.parametrize("role", [r for r in ROLE_TABLE if r.account])
 def test_each_role_gets_the_navigation_and_start_page_of_the_roles_table(as_user, role):
-    username = f"{role.id}.baoji" if role.scope == "city" else f"{role.id}.meixian"
+    username = f"{role.id}.baoji" if role.scope in ("city", "none") else f"{role.id}.meixian"
     b = as_user(username)
     page = text(b.get("/inbox/"))
     nav = page.split("<nav>")[1].split("</nav>")[0]
@@ -103,7 +103,8 @@ def test_each_role_gets_the_navigation_and_start_page_of_the_roles_table(as_user
     home = b.get("/")
     assert home.status_code == 302 and home.headers["Location"].endswith(
         {"reception.petition_new": "/reception/petitions/new", "handling.inbox": "/cases",
-         "supervision.dashboard": "/supervision/", "admin.users": "/admin/users"}[role.home])
+         "supervision.dashboard": "/supervision/", "admin.users": "/admin/users",
+         "admin.audit": "/admin/audit"}[role.home])
 
 
 def test_the_case_history_names_people_by_name_and_the_system_once(as_user, cases, session):

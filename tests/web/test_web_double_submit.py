@@ -4,9 +4,11 @@ one-time token is committed with the action, and the second submit goes where th
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from petition_flow import clock
 from petition_flow.models import AuditEntry, Case
 from tests.web.conftest import text
 
@@ -39,7 +41,10 @@ def test_submitting_the_registration_form_twice_registers_one_petition(as_user, 
     b = as_user("reception.meixian")
     page = text(b.get("/reception/petitions/new"))
     token = ONCE.search(page).group(1)
-    data = {"form_once": token, "channel": "visit", "received_at": "2026-03-02T09:00",
+    received = (clock.local_now() if hasattr(clock, "local_now") else
+                clock.now().astimezone(clock.CHINA_TZ)) - timedelta(hours=1)
+    data = {"form_once": token, "channel": "visit",
+            "received_at": received.strftime("%Y-%m-%dT%H:%M"),
             "summary": "反映小区供暖不达标", "request": "请求督促供热公司整改",
             "facts_and_reasons": "今冬室温长期低于18度。", "petitioners-0-name": "李秀英",
             "petitioners-0-phone": "13812345678"}

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 from ..common import require_permission
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-AUDIT_ENDPOINTS = {"admin.audit", "admin.audit_verify"}
+AUDIT_ENDPOINTS = {"admin.audit", "admin.audit_export", "admin.audit_verify"}
 
 
 @bp.before_request
