@@ -133,6 +133,15 @@ def _configure_sqlite(engine: Engine, busy_timeout: float,
     event.listen(engine, "commit", _leave)
     event.listen(engine, "rollback", _leave)
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        # A connection that comes back to the pool without a commit or rollback event (its
+        # session was dropped, or a thread ended holding it) still gives its place back:
+        # otherwise each such leak would shrink the gate until every write got 503.
+        if gate is not None and record is not None and \
+                record.info.pop("petition_flow_gate", False):
+            gate.release()
+
 
 def in_write(session: Session) -> bool:
     """True inside ``write_transaction`` (a nested use case joins the outer transaction)."""

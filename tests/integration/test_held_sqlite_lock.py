@@ -101,3 +101,26 @@ def test_writers_beyond_the_waiting_limit_are_answered_busy_at_once_and_reads_go
     assert [status for status, _ in answers] == [503] * len(writers)
     at_once = [took for _, took in answers if took < 2]
     assert len(at_once) >= 2  # the ones beyond the limit did not wait for the busy timeout
+
+
+def test_a_write_connection_dropped_without_commit_gives_its_place_in_the_queue_back(tmp_path):
+    """A session abandoned mid-write (a job's thread that ends holding it) must not shrink
+    the writers' gate: after two such leaks a gate of two still lets the next writer in."""
+    import gc
+
+    from sqlalchemy.orm import Session as OrmSession
+
+    from petition_flow.db import begin_write, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'gate.sqlite3'}", waiting_writers=2)
+    for _ in range(3):
+        abandoned = OrmSession(engine)
+        begin_write(abandoned, audited=False)
+        abandoned.connection().exec_driver_sql("CREATE TABLE IF NOT EXISTS t (x)")
+        del abandoned
+        gc.collect()
+    with OrmSession(engine) as fine:
+        begin_write(fine, audited=False)
+        fine.connection().exec_driver_sql("CREATE TABLE IF NOT EXISTS u (x)")
+        fine.commit()
+    engine.dispose()
