@@ -515,7 +515,7 @@ NOW_OPTION = click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
 
 def _print_sweep(result, dry_run: bool) -> None:
     local = result.now.astimezone(clock.CHINA_TZ)
-    click.echo(f"期限扫描：{local:%Y-%m-%d %H:%M}（北京时间）" + ("，演示模式，未写入数据库" if dry_run else ""))
+    click.echo(f"期限扫描：{local:%Y-%m-%d %H:%M}（北京时间）" + ("，试运行，未写入数据库" if dry_run else ""))
     if not result.alerts:
         click.echo("没有新的预警。")
         return

@@ -170,6 +170,7 @@ def roles_markdown() -> str:
     for r in ROLE_TABLE:
         if not r.account:
             continue
-        lines.append(f"| {r.label} | `{r.id}` | {scope[r.scope]} | {access[r.parties]} | "
-                     f"{r.note} |")
+        seen = scope[r.scope] if r.may("cases") or r.scope == "none" else \
+            "不办理信访事项；在系统管理页面只读查看（脱敏）"
+        lines.append(f"| {r.label} | `{r.id}` | {seen} | {access[r.parties]} | {r.note} |")
     return "\n".join(lines)

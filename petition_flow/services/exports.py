@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA_TZ
 from ..db import write_transaction
 from ..domain.guards import CATEGORIES
+from ..domain.labels import audit_label
 from ..domain.roles import ROLE_LABELS
 from ..errors import ValidationError
 from ..models import AuditEntry, Party, Region, Unit
@@ -225,7 +226,8 @@ def _audit_rows(session: Session, lo: datetime, hi: datetime) -> Iterator[list]:
             return
         for e in entries:
             yield [e.seq, e.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-                   e.actor_username, ROLE_LABELS.get(e.actor_role, e.actor_role), e.action,
+                   e.actor_username, ROLE_LABELS.get(e.actor_role, e.actor_role),
+                   audit_label(e.action),
                    e.case_id, e.from_state or "", e.to_state or "",
                    json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.prev_hash,
                    e.hash]

@@ -13,7 +13,7 @@ from ..services import exports
 def download(body: Iterator[bytes], fmt: str, name: str) -> Response:
     """A streamed file download with a Chinese file name (RFC 5987)."""
     filename = quote(f"{name}.{fmt}")
-    return Response(stream_with_context(body), mimetype=exports.FORMATS[fmt], headers={
+    return Response(stream_with_context(body), content_type=exports.FORMATS[fmt], headers={
         "Content-Disposition": f"attachment; filename=export.{fmt}; filename*=UTF-8''{filename}",
         "Cache-Control": "no-store"})
 

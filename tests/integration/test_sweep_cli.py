@@ -48,7 +48,7 @@ def test_a_dry_run_sweep_shows_the_alerts_but_writes_nothing(
     case_no = cases.walk(["classify", "transfer", "accept"], start=at("2026-08-28", 9)).case_no
     session.rollback()
     result = run(database_url, monkeypatch, "sweep", "--now", "2026-09-28T08:00", "--dry-run")
-    assert "演示模式，未写入数据库" in result.output.splitlines()[0]
+    assert "试运行，未写入数据库" in result.output.splitlines()[0]
     assert f"【黄色预警】{case_no} 办理期限" in result.output
     assert session.execute(select(func.count()).select_from(Alert)).scalar_one() == 0
 
