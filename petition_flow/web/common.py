@@ -124,13 +124,16 @@ def date_arg(name: str) -> date | None:
         return None
 
 
-def options(pairs) -> list:
-    """SelectField choices with a "请选择" first; SelectChoice where WTForms has it (3.3+)."""
+def options(pairs, *, placeholder: bool = True) -> list:
+    """Field choices, with a "请选择" first unless ``placeholder`` is off (radio buttons);
+    SelectChoice where WTForms has it (3.3+)."""
+    pairs = [(str(v), label) for v, label in pairs]
     try:
         from wtforms.fields.choices import SelectChoice
     except ImportError:  # WTForms before 3.3 takes (value, label) tuples
-        return [("", "请选择"), *((str(v), label) for v, label in pairs)]
-    return [SelectChoice("", "请选择"), *(SelectChoice(str(v), label) for v, label in pairs)]
+        return [("", "请选择"), *pairs] if placeholder else pairs
+    choices = [SelectChoice(v, label) for v, label in pairs]
+    return [SelectChoice("", "请选择"), *choices] if placeholder else choices
 
 
 def query_args(args, **changes) -> dict:

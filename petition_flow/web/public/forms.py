@@ -10,15 +10,6 @@ from ...services.feedback import RATINGS
 from ..common import options
 
 
-def _choices(pairs) -> list:
-    """Radio choices as SelectChoice where WTForms has it (3.3+), else (value, label)."""
-    try:
-        from wtforms.fields.choices import SelectChoice
-    except ImportError:
-        return list(pairs)
-    return [SelectChoice(v, label) for v, label in pairs]
-
-
 class QueryForm(FlaskForm):
     case_no = StringField("信访件编号")
     query_code = StringField("查询码")
@@ -52,8 +43,8 @@ class SubmitForm(FlaskForm):
 
 
 class EvaluationForm(FlaskForm):
-    unit_rating = RadioField("对承办单位办理结果的评价", choices=_choices(RATINGS.items()))
-    bureau_rating = RadioField("对信访工作机构工作的评价", choices=_choices(RATINGS.items()))
+    unit_rating = RadioField("对承办单位办理结果的评价", choices=options(RATINGS.items(), placeholder=False))
+    bureau_rating = RadioField("对信访工作机构工作的评价", choices=options(RATINGS.items(), placeholder=False))
     comment = TextAreaField("评价意见（可不填）")
 
 
