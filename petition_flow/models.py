@@ -197,6 +197,10 @@ class Case(Base):
         Index("ix_cases_first_handler", "first_handler_unit_id"),
         # The dashboards count open cases per county and state from this index alone.
         Index("ix_cases_open_region_state", "closed_at", "region_id", "state"),
+        # The statistics: later repeats of a concluded case (息访在县域率) and the
+        # registration cohort's period (migration 0013_stats_indexes).
+        Index("ix_cases_repeat_of", "repeat_of_id"),
+        Index("ix_cases_received", "received_at"),
     )
 
 
