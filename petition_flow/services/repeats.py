@@ -50,15 +50,21 @@ def repeat_blocks(case: Case, today: date) -> bool:
     return earlier_case_pending(case.state, state is None or state.final, overdue)
 
 
-def find_repeats(session: Session, actor: Actor, form) -> list[RepeatMatch]:
-    ids = [p["id_number"] for p in form.petitioners if p["id_number"]]
-    pairs = [(p["name"], p["phone"]) for p in form.petitioners
-             if not p["id_number"] and p["phone"]]
-    # ID number and phone are encrypted at rest: match their blind indexes (issue 12).
+def _same_petitioner(ids: list[str], pairs: list[tuple[str, str]]) -> list:
+    """Parties of the same person: the ID number, else name and phone. Both are encrypted at
+    rest, so the blind indexes are matched (issue 12)."""
     clauses = [Party.id_number_index.in_([blind_index("id_number", i) for i in ids])] \
         if ids else []
     clauses += [and_(Party.name == n, Party.phone_index == blind_index("phone", ph))
                 for n, ph in pairs]
+    return clauses
+
+
+def find_repeats(session: Session, actor: Actor, form) -> list[RepeatMatch]:
+    ids = [p["id_number"] for p in form.petitioners if p["id_number"]]
+    pairs = [(p["name"], p["phone"]) for p in form.petitioners
+             if not p["id_number"] and p["phone"]]
+    clauses = _same_petitioner(ids, pairs)
     if not clauses:
         return []
     rows = session.execute(

@@ -17,6 +17,7 @@ from ...services.disclosure import reveal_petitioners
 from ...services.exclusions import declare_recusal, exclusions_view, record_accused
 from ...services.feedback import RATINGS, staff_feedback
 from ...services.oversight import orders_of_case
+from ...services.petitioner_history import other_cases
 from ...services.petitions import engine_for, fire_transition, get_case
 from ...services.queries import CaseFilters, list_cases
 from ...services.search import masked_petitioners
@@ -100,7 +101,9 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
         reveal_form=reveal_form or RevealForm(),
         reveal_url=reveal_url or url_for("handling.case_reveal", case_id=case_id),
         ex=ex, accused_form=accused_form or _accused_form(ex, file.case.version_id),
-        recusal_form=recusal_form or _recusal_form(ex)), status
+        recusal_form=recusal_form or _recusal_form(ex),
+        others=other_cases(db(), actor(), file.case),
+        other_states=engine_for(file.case).spec.states), status
 
 
 def _accused_form(ex, version: int, formdata=None) -> AccusedForm:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ...clock import CHINA_TZ
 from ...errors import PetitionFlowError, RepeatDecisionRequired
 from ...services.casefile import case_file, default_spec
+from ...services.petitioner_history import other_cases
 from ...services.petitions import register_petition
 from ...services.portal import reissue_query_code
 from ...services.registration import MAX_PETITIONERS
@@ -63,7 +64,9 @@ def receipt(case_id: int):
     notices = [n for n in file.notices if n.kind in RECEIPT_NOTICES]
     if not notices:
         abort(404)
-    return render_template("reception/receipt.html", file=file, notices=notices)
+    return render_template("reception/receipt.html", file=file, notices=notices,
+                           others=other_cases(db(), actor(), file.case),
+                           other_states=default_spec().states)
 
 
 @bp.route("/cases/<int:case_id>/query-code", methods=["POST"])
