@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import attachment_files as files
 import pytest
 
 from petition_flow.domain.filetypes import detect, download_name
-import attachment_files as files
 
 
 @pytest.mark.parametrize(("data", "kind"), [
