@@ -182,3 +182,22 @@ def test_a_first_handler_unit_after_hand_over_may_not_attach(cases, world, store
                                           "reason": "该事项由住建部门主管"})
     with pytest.raises(PermissionDenied):
         _attach(world, case, store, Upload("a.pdf", files.pdf()), role="handler")
+
+
+def test_an_unknown_attachment_store_is_named_at_start_not_at_the_first_upload():
+    from petition_flow.settings import check_app_settings
+
+    problems = check_app_settings({"SECRET_KEY": "k" * 32, "ATTACHMENT_STORE": "s3"})
+    assert any("ATTACHMENT_STORE 的值“s3”无效" in p for p in problems)
+    assert not any("ATTACHMENT" in p for p in check_app_settings({"SECRET_KEY": "k" * 32}))
+
+
+def test_the_local_store_keeps_files_private_and_refuses_names_that_are_not_hashes(store):
+    import stat
+
+    name = hashlib.sha256(b"x").hexdigest()
+    store.put(name, b"sealed")
+    assert stat.S_IMODE((store.root / name[:2] / name).stat().st_mode) == 0o600
+    for bad in ("../../etc/passwd", "A" * 64, name[:-1]):
+        with pytest.raises(ValueError):
+            store.exists(bad)
