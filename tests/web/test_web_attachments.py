@@ -247,6 +247,7 @@ def test_the_unit_leader_assigns_a_handler_shown_on_the_page_and_first_in_their_
         follow_redirects=True))
     assert "已指派承办人：handler.meixian" in page
     assert 'class="assigned-handler">handler.meixian<' in page
+    assert "指派给handler.meixian" in page  # in the case's history too
     session.commit()
     handler = as_user("handler.meixian")
     assert 'name="assignee"' not in text(handler.get(f"/cases/{mine.id}"))
@@ -271,3 +272,25 @@ def test_the_default_list_hides_concluded_cases_and_a_filter_shows_them(
         assert "显示已办结、已终结的事项" in page
         assert done.case_no in text(b.get("/cases?closed=1")), user
         assert done.case_no in text(b.get("/cases?state=concluded")), user
+
+
+def test_a_search_finds_concluded_cases_too(as_user, cases, session):
+    done = cases.walk(["classify", "transfer", "accept", "reply", "deliver", "close_unevaluated"])
+    session.commit()
+    page = text(as_user("reception.meixian").get(f"/cases?q={done.case_no}"))
+    assert "共 1 件" in page and done.case_no in page
+
+
+def test_the_administrators_read_only_case_view_shows_no_notes_and_no_forms(
+        as_user, cases, session):
+    case = cases.register()
+    session.commit()
+    b = as_user("reception.meixian")
+    b.get(f"/cases/{case.id}")
+    b.post(f"/cases/{case.id}/notes", {"body": SECRET_NOTE})
+    b.get(f"/cases/{case.id}")
+    _upload(b, case.id, "a.pdf", files.pdf())
+    page = text(as_user("admin.baoji").get(f"/admin/cases/{case.id}"))
+    assert case.case_no in page and "a.pdf" in page
+    assert "甲乙丙" not in page and 'id="notes"' not in page and f"/cases/{case.id}/notes" \
+        not in page and f'action="/cases/{case.id}/attachments"' not in page

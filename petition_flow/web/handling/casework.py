@@ -28,7 +28,8 @@ def casework_context(case) -> dict:
     """What the case page's partials _attachments, _notes and _assignment show."""
     session, who = db(), actor()
     return {"attachments": list_attachments(session, who, case, can_act(who, case)),
-            "notes": notes_for(session, who, case),
+            # Staff who handle cases only: the administrators' read-only view shows none.
+            "notes": notes_for(session, who, case) if who.may("cases") else None,
             "assigned": assigned_handler(session, case),
             "handler_choices": handler_choices(session, who, case),
             "attachment_limit": max_bytes()}

@@ -31,9 +31,10 @@ from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
 
 def filters_from_args() -> CaseFilters:
     """The list's filters. Concluded cases (已办结、已终结) are hidden unless asked for
-    (``closed=1``), or the list is a figure's or a state's, which counts them itself."""
+    (``closed=1``), or the list is a search (a person's earlier matters matter most), a
+    statistic's figure or a state's, which count them themselves."""
     args = request.args
-    figure = any(args.get(k) for k in ("state", "stat", "completed"))
+    figure = any(args.get(k) for k in ("state", "stat", "completed", "q"))
     return CaseFilters(
         state=args.get("state") or None, step=args.get("step") or None,
         category=args.get("category") or None, county=args.get("county") or None,
