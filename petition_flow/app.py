@@ -19,8 +19,11 @@ from .instance import secure_folder, secure_sqlite, write_private
 from .settings import read_secret_key
 
 MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
-# Views whose requests may be larger than MAX_CONTENT_LENGTH (file uploads).
-UPLOAD_ENDPOINTS = {"admin.calendar_upload"}
+# Views whose requests may be larger than MAX_CONTENT_LENGTH (file uploads), and the setting
+# that bounds them; a larger request gets the Chinese 413 page (web/errors.py).
+UPLOAD_ENDPOINTS = {"admin.calendar_upload": "UPLOAD_MAX_CONTENT_LENGTH",
+                    "handling.case_attach": "ATTACHMENT_MAX_CONTENT_LENGTH",
+                    "reception.petition_create": "ATTACHMENT_MAX_CONTENT_LENGTH"}
 
 
 def create_app(settings: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
@@ -77,7 +80,7 @@ def register_requests(app: Flask) -> None:
     @app.before_request
     def _upload_limit():
         if request.endpoint in UPLOAD_ENDPOINTS:
-            request.max_content_length = app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+            request.max_content_length = app.config[UPLOAD_ENDPOINTS[request.endpoint]]
 
     @app.before_request
     def _refuse_nul():

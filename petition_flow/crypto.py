@@ -65,6 +65,28 @@ def seal(algorithm: str, key_hex: str, plaintext: str, aad: bytes) -> str:
     return base64.urlsafe_b64encode(nonce + body).decode()
 
 
+def seal_bytes(algorithm: str, key_hex: str, data: bytes, aad: bytes) -> bytes:
+    """Encrypt and authenticate bytes (files at rest); returns nonce || ciphertext || tag."""
+    key, nonce = bytes.fromhex(key_hex), os.urandom(12)
+    if algorithm == "aes-256-gcm":
+        return nonce + AESGCM(key).encrypt(nonce, data, aad)
+    enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(aad)
+    return nonce + enc.update(data) + enc.finalize() + enc.tag
+
+
+def open_bytes(algorithm: str, key_hex: str, raw: bytes, aad: bytes) -> bytes:
+    try:
+        key, nonce, body = bytes.fromhex(key_hex), raw[:12], raw[12:]
+        if algorithm == "aes-256-gcm":
+            return AESGCM(key).decrypt(nonce, body, aad)
+        dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, body[-16:])).decryptor()
+        dec.authenticate_additional_data(aad)
+        return dec.update(body[:-16]) + dec.finalize()
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(str(exc)) from None
+
+
 def open_sealed(algorithm: str, key_hex: str, token: str, aad: bytes) -> str:
     try:
         raw = base64.urlsafe_b64decode(token.encode())

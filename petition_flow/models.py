@@ -158,6 +158,8 @@ class Case(Base):
     first_handler_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     first_handler_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     first_handled_at: Mapped[datetime | None]
+    # 承办人: the named handler of the responsible unit its leader assigned (services/assignment.py).
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime]
     summary: Mapped[str] = mapped_column(String(200))
@@ -201,6 +203,7 @@ class Case(Base):
         # registration cohort's period (migration 0013_stats_indexes).
         Index("ix_cases_repeat_of", "repeat_of_id"),
         Index("ix_cases_received", "received_at"),
+        Index("ix_cases_assigned_user", "assigned_user_id"),
     )
 
 
@@ -293,6 +296,35 @@ class Notice(Base):
     issued_at: Mapped[datetime]
     issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issuer_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+
+class Attachment(Base):
+    """A file attached to a case (附件): its bytes are kept encrypted in the attachment store
+    under their SHA-256 (services/attachments.py); this row says which case, who, when, what."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # domain/filetypes.py TYPES
+    filename: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(48))  # the case's state when it was attached
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CaseNote(Base):
+    """An internal note on a case (内部备注): staff only, never on public pages or notices."""
+
+    __tablename__ = "case_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AuditEntry(Base):
@@ -627,7 +659,7 @@ class IdempotencyKey(Base):
 
 
 __all__ = [
-    "AccountabilityRecord", "Alert", "ApiToken", "AuditCheckpoint", "AuditEntry", "AuditHead",
+    "AccountabilityRecord", "Alert", "ApiToken", "Attachment", "CaseNote", "AuditCheckpoint", "AuditEntry", "AuditHead",
     "Base", "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery",
     "Evaluation", "IdempotencyKey", "InboxItem", "LoginThrottle", "Notice", "Party",
     "PasswordHistory", "PetitionerRequest", "PublicThrottle", "Recusal", "Region",

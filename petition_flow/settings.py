@@ -58,6 +58,10 @@ def check_app_settings(config: Mapping[str, Any]) -> list[str]:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(f"设置 SQLITE_BUSY_TIMEOUT 的值“{busy}”无效：应为0.1至120之间的秒数。")
+    store = config.get("ATTACHMENT_STORE", "local")
+    if store != "local":
+        problems.append(f"设置 ATTACHMENT_STORE 的值“{store}”无效：目前只支持 local（实例目录或 "
+                        "ATTACHMENT_FOLDER 指定的目录）。")
     notify = NotifyConfig.from_mapping(
         {**os.environ, **{k: v for k, v in config.items() if k.startswith("PETITION_FLOW_")}})
     problems.extend(notify.problems)

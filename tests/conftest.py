@@ -22,12 +22,14 @@ from petition_flow.models import (
     AccountabilityRecord,
     Alert,
     ApiToken,
+    Attachment,
     AuditCheckpoint,
     AuditEntry,
     AuditHead,
     CalendarYear,
     Case,
     CaseAccused,
+    CaseNote,
     CaseNumber,
     Clock,
     Delivery,
@@ -70,7 +72,8 @@ CASE_TABLES = (UserSession, LoginThrottle, PasswordHistory,
                IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
-               Party, CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
+               Attachment, CaseNote, Party, CaseAccused, Recusal, Case, CaseNumber,
+               CalendarYear)
 
 
 def _reset_postgres(engine) -> None:

@@ -18,6 +18,10 @@ AUDIT_ACTIONS = {
     "accused_recorded": "登记被检举控告对象",
     "accused_changed": "变更被检举控告对象",
     "recusal_declared": "登记回避",
+    "attachment_added": "上传附件",
+    "attachment_downloaded": "下载附件",
+    "case_note_added": "添加内部备注",
+    "handler_assigned": "指派承办人",
     # The petitioner's own pages
     "public_query_opened": "信访人凭查询码查询办理进度",
     "public_query_failed": "查询码核对失败",

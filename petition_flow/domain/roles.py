@@ -81,6 +81,7 @@ class Role:
     note: str = ""  # one line for the README
     public: bool = False  # acts from the public pages, authorised by the query code, not scope
     workflow: bool = True  # a workflow may name it in ``roles:``/``notify:`` lists
+    assignable: bool = False  # a unit leader may name one of its holders a case's handler
 
     def may(self, permission: str) -> bool:
         return permission in self.permissions
@@ -101,7 +102,7 @@ ROLE_TABLE: tuple[Role, ...] = (
          note="本县（区）信访局登记、研判、转送交办"),
     Role("handler", "承办人", "unit", "responsible_unit", _p("cases", "inbox"),
          home="handling.inbox", nav=("unit_cases", "orders"), order_sides=_p("answer"),
-         stand_in="reception", demo_unit="hrss",
+         stand_in="reception", demo_unit="hrss", assignable=True,
          note="责任单位办理、答复；首办单位移交后只能查看"),
     Role("unit_leader", "单位负责人", "unit", "never", _p("cases", "lead_unit", "inbox"),
          home="handling.inbox", nav=("unit_cases", "approvals", "orders"),
@@ -138,6 +139,8 @@ NOTIFY_ROLES = tuple(r for r in ACCOUNT_ROLES if ROLES_BY_ID[r].may("inbox")
 # Roles that may hold a clock (复查/复核 decisions, ``held_by``): the supervisors.
 HOLDER_ROLES = tuple(r.id for r in ROLE_TABLE if r.may("supervise"))
 ROLE_LABELS = {r.id: r.label for r in ROLE_TABLE}
+# Roles a unit leader may name as a case's handler (承办人, services/assignment.py).
+ASSIGNABLE_ROLES = tuple(r.id for r in ROLE_TABLE if r.assignable)
 # Roles whose scope is their unit (承办单位): they act only while their unit is responsible.
 UNIT_ROLES = tuple(r.id for r in ROLE_TABLE if r.scope == "unit")
 SYSTEM_ROLE = "system"

@@ -151,6 +151,10 @@ def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
             return audit_label(entry.action), "、".join(names) or "（无）"
         case "recusal_declared":
             return audit_label(entry.action), f"{d.get('username', '')}：{d.get('reason', '')}"
+        case "handler_assigned":
+            before = d.get("previous_name")
+            return audit_label(entry.action), (f"由{before}改派给{d.get('name', '')}" if before
+                                               else f"指派给{d.get('name', '')}")
         case "query_code_reissued":
             return audit_label(entry.action), "原查询码作废"
         case "petitioner_request_received":

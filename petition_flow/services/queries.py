@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import and_, false, func, literal_column, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from ..domain.registry import DEFAULT_WORKFLOW
@@ -70,6 +71,7 @@ class CaseRow:
     category: str | None
     next_due: date | None
     listed: bool = False  # 挂牌督办
+    mine: bool = False  # assigned to the actor as its named handler (services/assignment.py)
 
 
 @dataclass
@@ -117,9 +119,11 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, today: date
                      states_of_step)
     total = session.execute(stmt.with_only_columns(func.count(), maintain_column_froms=True)
                             .order_by(None)).scalar_one()
-    stmt = stmt.order_by(nd.c.next_due.asc().nulls_last(), Case.id.desc())
+    mine = _mine(actor)
+    stmt = stmt.order_by(sql_case((mine, 0), else_=1), nd.c.next_due.asc().nulls_last(),
+                         Case.id.desc())
     stmt = stmt.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
-    rows = [_row(c, due) for c, due in session.execute(stmt)]
+    rows = [_row(c, due, actor) for c, due in session.execute(stmt)]
     return CasePage(rows, total, filters.page, filters.per_page)
 
 
@@ -128,10 +132,20 @@ def _require_list(actor: Actor) -> None:
         raise PermissionDenied("您的角色无权查看信访事项列表。")
 
 
-def _row(c: Case, due) -> CaseRow:
+def _mine(actor: Actor):
+    """A case assigned to the actor while their unit is responsible for it ("我的")."""
+    if actor.user_id is None or actor.unit_id is None:
+        return false()
+    return and_(Case.assigned_user_id == actor.user_id,
+                Case.responsible_unit_id == actor.unit_id)
+
+
+def _row(c: Case, due, actor: Actor | None = None) -> CaseRow:
+    mine = actor is not None and actor.user_id is not None and \
+        c.assigned_user_id == actor.user_id and c.responsible_unit_id == actor.unit_id
     return CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
                    c.first_handler_unit_id, c.received_at, c.category, due,
-                   bool(c.listed_supervision))
+                   bool(c.listed_supervision), mine)
 
 
 EXPORT_CHUNK = 1000

@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "UPLOAD_MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    # Attachments (services/attachments.py): each file, and a whole upload request.
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "LOGIN_FREE_FAILURES_PER_ACCOUNT": 3,
     "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
     "LOGIN_DELAY_BASE_SECONDS": 2,

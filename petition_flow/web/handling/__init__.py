@@ -12,4 +12,4 @@ def _guard():
     return require_permission("cases")
 
 
-from . import views  # noqa: E402,F401
+from . import casework, views  # noqa: E402,F401

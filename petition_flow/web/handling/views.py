@@ -26,15 +26,21 @@ from ..common import actor, apply_errors, date_arg, db, now, page_arg, raise_htt
 from ..downloads import download, with_own_session
 from ..once import submit_once
 from . import bp
+from .casework import casework_context
 from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
 
 
 def filters_from_args() -> CaseFilters:
+    """The list's filters. Concluded cases (已办结、已终结) are hidden unless asked for
+    (``closed=1``), or the list is a search (a person's earlier matters matter most), a
+    statistic's figure or a state's, which count them themselves."""
     args = request.args
+    figure = any(args.get(k) for k in ("state", "stat", "completed", "q"))
     return CaseFilters(
         state=args.get("state") or None, step=args.get("step") or None,
         category=args.get("category") or None, county=args.get("county") or None,
-        overdue=args.get("overdue") == "1", open_only=args.get("open") == "1",
+        overdue=args.get("overdue") == "1",
+        open_only=args.get("open") == "1" or not (figure or args.get("closed") == "1"),
         completed=args.get("completed") or None, level=args.get("level") or None,
         listed=args.get("listed") == "1",
         due_before=date_arg("due_before"), due_after=date_arg("due_after"),
@@ -103,7 +109,7 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
         ex=ex, accused_form=accused_form or _accused_form(ex, file.case.version_id),
         recusal_form=recusal_form or _recusal_form(ex),
         others=other_cases(db(), actor(), file.case),
-        other_states=engine_for(file.case).spec.states), status
+        other_states=engine_for(file.case).spec.states, **casework_context(file.case)), status
 
 
 def _accused_form(ex, version: int, formdata=None) -> AccusedForm:

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...clock import CHINA_TZ
 from ...errors import PetitionFlowError, RepeatDecisionRequired
+from ...services.attachments import add_attachments, check_uploads
 from ...services.casefile import case_file, default_spec
 from ...services.petitioner_history import other_cases
 from ...services.petitions import register_petition
@@ -11,6 +12,7 @@ from ...services.portal import reissue_query_code
 from ...services.registration import MAX_PETITIONERS
 from ..common import actor, apply_errors, db, now, raise_http
 from ..once import submit_once
+from ..uploads import max_bytes, store, uploads_from
 from . import bp
 from .forms import PetitionForm
 
@@ -42,10 +44,15 @@ def petition_create():
         return _render(form)
     def act() -> tuple[str, str]:
         result = register_petition(db(), actor(), now(), form.command())
+        if uploads:  # in the registration's transaction: both or neither
+            add_attachments(db(), actor(), now(), result.case.id, uploads, store(), max_bytes())
         return (url_for("reception.receipt", case_id=result.case.id),
-                f"已登记，信访件编号 {result.case.case_no}。请打印登记回执交信访人。")
+                f"已登记，信访件编号 {result.case.case_no}。请打印登记回执交信访人。"
+                + (f"附件{len(uploads)}个已保存。" if uploads else ""))
 
     try:
+        uploads = uploads_from()
+        check_uploads(uploads, max_bytes())  # a refused file refuses nothing else yet
         return submit_once(act)  # a double submit of the same form registers once
     except RepeatDecisionRequired as exc:
         return _render(form, errors=[exc.message], matches=exc.matches, status=409)
