@@ -31,6 +31,7 @@ from petition_flow.models import (
     CaseNumber,
     Clock,
     Delivery,
+    DocumentNumber,
     Evaluation,
     IdempotencyKey,
     InboxItem,
@@ -72,7 +73,7 @@ CASE_TABLES = (UserSession, LoginThrottle, PasswordHistory,
                IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
-               Party, CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
+               Party, CaseAccused, Recusal, Case, CaseNumber, DocumentNumber, CalendarYear)
 
 
 def _reset_postgres(engine) -> None:
