@@ -54,6 +54,7 @@ NAV = {
     "cases": NavEntry("信访事项", "handling.inbox"),
     "unit_cases": NavEntry("待办信访事项", "handling.inbox"),
     "approvals": NavEntry("延期审批", "approval.extension_list"),
+    "daily_notices": NavEntry("当日文书", "handling.daily_notices"),
     "dashboard": NavEntry("督办", "supervision.dashboard"),
     "orders": NavEntry("督办单", "orders.order_list", (("status", "unclosed"),)),
     "accountability": NavEntry("追责问责", "supervision.accountability_list"),
@@ -97,7 +98,7 @@ def _p(*names: str) -> frozenset[str]:
 
 ROLE_TABLE: tuple[Role, ...] = (
     Role("reception", "接访员", "county", "scope", _p("register", "cases", "inbox"),
-         home="reception.petition_new", nav=("register", "cases"), demo_unit="bureau",
+         home="reception.petition_new", nav=("register", "cases", "daily_notices"), demo_unit="bureau",
          note="本县（区）信访局登记、研判、转送交办"),
     Role("handler", "承办人", "unit", "responsible_unit", _p("cases", "inbox"),
          home="handling.inbox", nav=("unit_cases", "orders"), order_sides=_p("answer"),

@@ -265,3 +265,10 @@ def notice_print(case_id: int, notice_id: int):
     from ..handling.views import notice_print as show
 
     return show(case_id, notice_id)
+
+
+@bp.route("/cases/<int:case_id>/notices/<int:notice_id>.pdf")
+def notice_pdf(case_id: int, notice_id: int):
+    from ..handling.views import notice_pdf as download_pdf
+
+    return download_pdf(case_id, notice_id)
