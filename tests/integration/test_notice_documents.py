@@ -244,3 +244,33 @@ def test_the_days_notices_print_as_one_pdf_for_the_countys_staff(cases, world, s
     assert "眉信访" not in text
     assert noticefiles.daily_notices_pdf(session, staff, at("2026-03-05"),
                                          date(2026, 3, 5)) is None
+
+
+def test_two_notices_render_to_png_for_the_readme(cases, world, session, tmp_path):
+    """README screenshots: ``PETITION_FLOW_SCREENSHOTS=docs/screenshots python -m pytest
+    tests/integration/test_notice_documents.py`` refreshes them; otherwise a scratch folder."""
+    import os
+    from pathlib import Path
+
+    import pypdfium2
+
+    folder = Path(os.environ.get("PETITION_FLOW_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    replied = _walk(cases, BASE + ["reply"], APPEAL6)
+    refused = _walk(cases, ["classify", "transfer", "reject"], APPEAL6)
+    reader = world.actor("reception", COUNTY)
+    for case, kind, name in ((refused, "non_acceptance", "notice-non-acceptance.png"),
+                             (replied, "handling_opinion", "notice-handling-opinion.png")):
+        notice = session.execute(select(Notice).where(Notice.case_id == case.id,
+                                                      Notice.kind == kind)).scalar_one()
+        data = noticefiles.notice_pdf(session, reader, at("2026-09-01"), case.id,
+                                      notice.id).data
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            image = pdf[0].render(scale=1.4).to_pil().convert("RGB")
+        finally:
+            pdf.close()
+        image.save(folder / name, optimize=True)
+        width, height = image.size
+        title_band = image.convert("L").crop((0, int(height * 0.15), width, int(height * 0.35)))
+        assert title_band.getextrema()[0] < 80, f"{name}: no dark text where the title is"
