@@ -65,22 +65,32 @@ def _as_issued(session: Session, actor: Actor, now: datetime, case: Case,
     return _render_late(session, actor, now, case.id, notice.id)
 
 
-@retry_conflicts
 def _render_late(session: Session, actor: Actor, now: datetime, case_id: int,
                  notice_id: int) -> bytes:
-    with write_transaction(session):
-        case = load_case(session, case_id, for_update=True)
-        notice = session.get(Notice, notice_id)
-        if notice.pdf_sha256:  # another request rendered it meanwhile
-            return documents.kept(notice.pdf_sha256) or \
-                documents.render_pdf(_document(case, notice, notice.body))
-        data = documents.render_pdf(_document(case, notice, notice.body))
-        notice.pdf_sha256 = documents.keep(data)
-        audit = AuditBatch(actor, now)
-        audit.add("notice_pdf_rendered", case_id=case.id, notice_id=notice.id,
-                  kind=notice.kind, doc_no=notice.doc_no, pdf_sha256=notice.pdf_sha256)
-        audit.flush(session)
+    """Render outside the write transaction (a PDF takes about a second; writers wait for
+    none of it), then record the hash if no one else has meanwhile."""
+    case = load_case(session, case_id)
+    notice = session.get(Notice, notice_id)
+    data = documents.render_pdf(_document(case, notice, notice.body))
+    digest = documents.keep(data)
+    _record_rendered(session, actor, now, case_id, notice_id, digest)
     return data
+
+
+@retry_conflicts
+def _record_rendered(session: Session, actor: Actor, now: datetime, case_id: int,
+                     notice_id: int, digest: str) -> None:
+    with write_transaction(session):
+        notice = session.execute(select(Notice).where(Notice.id == notice_id)
+                                 .with_for_update()).scalar_one()
+        session.refresh(notice)
+        if notice.pdf_sha256:  # another request recorded it meanwhile: the same file
+            return
+        notice.pdf_sha256 = digest
+        audit = AuditBatch(actor, now)
+        audit.add("notice_pdf_rendered", case_id=case_id, notice_id=notice.id,
+                  kind=notice.kind, doc_no=notice.doc_no, pdf_sha256=digest)
+        audit.flush(session)
 
 
 def notice_pdf(session: Session, actor: Actor, now: datetime, case_id: int,
