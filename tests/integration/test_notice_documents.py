@@ -274,3 +274,26 @@ def test_two_notices_render_to_png_for_the_readme(cases, world, session, tmp_pat
         width, height = image.size
         title_band = image.convert("L").crop((0, int(height * 0.15), width, int(height * 0.35)))
         assert title_band.getextrema()[0] < 80, f"{name}: no dark text where the title is"
+
+
+def test_another_process_renders_the_same_bytes(tmp_path):
+    """Nothing in the file depends on the process: hash seeds, clock or random ids."""
+    import os
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    body = ("　　　　受理告知书\n\n信访件编号：610303-2026-000001\n\n王建国：\n\n"
+            "　　本单位决定予以受理。\n\n　　特此告知。\n\n　　　　金台区信访局\n　　　　2026年3月2日\n")
+    doc = documents.Document(body, "金台信访告〔2026〕1号", datetime(2026, 3, 2, 1, tzinfo=UTC),
+                             True)
+    here = documents.sha256(documents.render_pdf(doc))
+    script = ("import sys; from datetime import UTC, datetime; "
+              "from petition_flow.services import documents as d; "
+              "doc = d.Document(sys.stdin.read(), '金台信访告〔2026〕1号', "
+              "datetime(2026, 3, 2, 1, tzinfo=UTC), True); "
+              "print(d.sha256(d.render_pdf(doc)))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", script], input=body, capture_output=True,
+                         text=True, env=env, check=True, timeout=120)
+    assert out.stdout.strip() == here
