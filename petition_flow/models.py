@@ -296,6 +296,21 @@ class Notice(Base):
     issued_at: Mapped[datetime]
     issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issuer_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # 发文字号 (GB/T 9704-2012 §7.2.4), unique; the PDF as issued, kept content-addressed in
+    # the instance folder (services/documents.py) under its SHA-256, also in the audit entry.
+    doc_no: Mapped[str | None] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("uq_notices_doc_no", "doc_no", unique=True),)
+
+
+class DocumentNumber(Base):
+    """Per county, year and document type (告、意、函…) sequence behind 发文字号."""
+
+    __tablename__ = "document_numbers"
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_no: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Attachment(Base):
@@ -661,7 +676,7 @@ class IdempotencyKey(Base):
 __all__ = [
     "AccountabilityRecord", "Alert", "ApiToken", "Attachment", "CaseNote", "AuditCheckpoint", "AuditEntry", "AuditHead",
     "Base", "CalendarYear", "Case", "CaseAccused", "CaseNumber", "Clock", "Delivery",
-    "Evaluation", "IdempotencyKey", "InboxItem", "LoginThrottle", "Notice", "Party",
+    "DocumentNumber", "Evaluation", "IdempotencyKey", "InboxItem", "LoginThrottle", "Notice", "Party",
     "PasswordHistory", "PetitionerRequest", "PublicThrottle", "Recusal", "Region",
     "SchedulerLease", "SupervisionOrder", "Unit", "User", "UserContact", "UserSession",
 ]

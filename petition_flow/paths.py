@@ -28,3 +28,10 @@ def templates_dir() -> Path:
 def instance_dir() -> Path:
     """``./instance`` in the current directory unless PETITION_FLOW_INSTANCE names another."""
     return Path(os.environ.get("PETITION_FLOW_INSTANCE", "instance")).resolve()
+
+
+def documents_dir() -> Path:
+    """Issued PDFs, numbering.yaml and a county's own notice texts: ``<instance>/documents``
+    unless PETITION_FLOW_DOCUMENTS names another folder."""
+    named = os.environ.get("PETITION_FLOW_DOCUMENTS")
+    return Path(named).resolve() if named else instance_dir() / "documents"

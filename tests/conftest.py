@@ -33,6 +33,7 @@ from petition_flow.models import (
     CaseNumber,
     Clock,
     Delivery,
+    DocumentNumber,
     Evaluation,
     IdempotencyKey,
     InboxItem,
@@ -50,6 +51,7 @@ from petition_flow.models import (
     UserContact,
     UserSession,
 )
+from petition_flow.services import documents
 from petition_flow.services.actor import SYSTEM, Actor
 from petition_flow.services.audit import AuditBatch
 from petition_flow.services.org import PILOTS, seed_organisation, unit_by_code
@@ -60,6 +62,7 @@ _KEYS_DIR = tempfile.mkdtemp(prefix="petition-flow-test-keys-")
 os.environ["PETITION_FLOW_KEY_FILE"] = os.path.join(_KEYS_DIR, "keys.json")
 os.environ["PETITION_FLOW_CHECKPOINTS"] = os.path.join(_KEYS_DIR, "audit-checkpoints.log")
 os.environ["PETITION_FLOW_PUBLIC_KEY_FILE"] = os.path.join(_KEYS_DIR, "audit-public-key.pem")
+os.environ["PETITION_FLOW_DOCUMENTS"] = os.path.join(_KEYS_DIR, "documents")
 
 TEST_DB_ENV = "PETITION_FLOW_TEST_DATABASE_URL"
 PASSWORD = "test-password-1"
@@ -73,7 +76,7 @@ CASE_TABLES = (UserSession, LoginThrottle, PasswordHistory,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
                UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
                Attachment, CaseNote, Party, CaseAccused, Recusal, Case, CaseNumber,
-               CalendarYear)
+               DocumentNumber, CalendarYear)
 
 
 def _reset_postgres(engine) -> None:
@@ -137,6 +140,19 @@ def Session(engine):
         session.execute(delete(Unit).where(Unit.code.like("test.%")))
         session.commit()
     return factory
+
+
+@pytest.fixture(autouse=True)
+def notice_pdfs(request):
+    """In use a notice's PDF is rendered when it is issued (about a second of one core each);
+    the suite issues thousands, so its PDFs wait for their first download (the path notices
+    issued before PDFs take, audited as notice_pdf_rendered) unless a test is marked
+    ``pdf_on_issue`` — tests/integration/test_notice_documents.py is."""
+    if request.node.get_closest_marker("pdf_on_issue"):
+        yield
+        return
+    with documents.rendered_later():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -343,7 +343,14 @@ def _notices(items: dict, templates_dir: Path | None, errors: _Errors) -> dict[s
             continue
         if templates_dir is not None and not (templates_dir / body["template"]).is_file():
             errors.add(where + ".template", f"模板文件“{body['template']}”不存在。")
-        out[nid] = NoticeSpec(nid, str(body["title"]), str(body["template"]))
+        doc_type = str(body.get("doc_type", "告"))
+        if not 1 <= len(doc_type) <= 4:
+            errors.add(where + ".doc_type", "文种代字须为1至4个字。")
+        served = body.get("served", True)
+        if not isinstance(served, bool):
+            errors.add(where + ".served", "served 须为 true 或 false。")
+        out[nid] = NoticeSpec(nid, str(body["title"]), str(body["template"]), doc_type,
+                              bool(served))
     return out
 
 

@@ -54,6 +54,7 @@ NAV = {
     "cases": NavEntry("信访事项", "handling.inbox"),
     "unit_cases": NavEntry("待办信访事项", "handling.inbox"),
     "approvals": NavEntry("延期审批", "approval.extension_list"),
+    "daily_notices": NavEntry("当日文书", "handling.daily_notices"),
     "dashboard": NavEntry("督办", "supervision.dashboard"),
     "orders": NavEntry("督办单", "orders.order_list", (("status", "unclosed"),)),
     "accountability": NavEntry("追责问责", "supervision.accountability_list"),
@@ -61,6 +62,7 @@ NAV = {
     "units": NavEntry("单位", "admin.units"),
     "calendar": NavEntry("节假日安排", "admin.calendar"),
     "workflows": NavEntry("工作流", "admin.workflows"),
+    "notice_texts": NavEntry("文书文本", "admin.notice_texts"),
     "audit": NavEntry("操作日志", "admin.audit"),
 }
 
@@ -98,7 +100,7 @@ def _p(*names: str) -> frozenset[str]:
 
 ROLE_TABLE: tuple[Role, ...] = (
     Role("reception", "接访员", "county", "scope", _p("register", "cases", "inbox"),
-         home="reception.petition_new", nav=("register", "cases"), demo_unit="bureau",
+         home="reception.petition_new", nav=("register", "cases", "daily_notices"), demo_unit="bureau",
          note="本县（区）信访局登记、研判、转送交办"),
     Role("handler", "承办人", "unit", "responsible_unit", _p("cases", "inbox"),
          home="handling.inbox", nav=("unit_cases", "orders"), order_sides=_p("answer"),
@@ -116,7 +118,7 @@ ROLE_TABLE: tuple[Role, ...] = (
          nav=("cases", "dashboard", "orders", "accountability"), order_sides=_p("decide"),
          demo_unit="xinlianban", note="全市督办、挂牌督办、复核；信访人信息只见脱敏"),
     Role("admin", "系统管理员", "city", "never", _p("administer", "inbox"),
-         home="admin.users", nav=("users", "units", "calendar", "workflows"),
+         home="admin.users", nav=("users", "units", "calendar", "workflows", "notice_texts"),
          demo_unit="bureau", note="管理用户、单位、节假日和工作流；信访人信息只见脱敏，不能查看完整信息"),
     Role("auditor", "安全审计员", "none", "never", _p("read_audit", "inbox"),
          home="admin.audit", nav=("audit",), demo_unit="bureau", workflow=False,

@@ -75,6 +75,8 @@ class NoticeSpec:
     id: str
     title: str
     template: str
+    doc_type: str = "告"  # the type in its 发文字号 (GB/T 9704-2012 §7.2.4): 告、意、函…
+    served: bool = True  # handed to the petitioner against a 送达回证 (签收)
 
 
 @dataclass(frozen=True)

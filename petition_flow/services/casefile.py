@@ -250,6 +250,8 @@ class NoticeView:
     title: str
     body: str
     issued_at: datetime
+    doc_no: str | None = None
+    served: bool = True
 
 
 def notice_for(session: Session, actor: Actor, case_id: int, notice_id: int) -> NoticeView | None:
@@ -258,8 +260,9 @@ def notice_for(session: Session, actor: Actor, case_id: int, notice_id: int) -> 
     notice = session.get(Notice, notice_id)
     if notice is None or notice.case_id != case.id:
         return None
+    spec = engine_for(case).spec.notices.get(notice.kind)
     return NoticeView(notice.id, case.id, notice.title, notice_text(actor, case, notice.body),
-                      notice.issued_at)
+                      notice.issued_at, notice.doc_no, spec.served if spec else True)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
+from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..domain.spec import NoticeSpec
-from ..models import Case, Notice
-from ..paths import templates_dir
+from ..models import Case, Notice, Region
+from ..paths import documents_dir, templates_dir
+from . import documents
 from .actor import Actor
 from .audit import AuditBatch
 
@@ -28,14 +31,36 @@ def cn_date(value: date | str | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+def _environment(loader: jinja2.BaseLoader, cache_size: int = 400) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=False,
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        loader=loader, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, cache_size=cache_size,
     )
     env.filters["cn_date"] = cn_date
     return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The package's notice texts (templates/notices/)."""
+    return _environment(jinja2.FileSystemLoader(str(templates_dir())))
+
+
+def county_texts_dir(region_code: str) -> Path:
+    """Where a county's own notice texts live: ``<documents>/texts/<county>/notices/*.txt``
+    (edited on the administration page; the package's files stay as shipped)."""
+    if not region_code.isidentifier():
+        raise ValueError(region_code)
+    return documents_dir() / "texts" / region_code
+
+
+def county_environment(region_code: str) -> jinja2.Environment:
+    """The county's own text of a notice where it has one, else the package's. Not cached:
+    a text saved on the administration page is used from the next notice on, in every
+    process (parsing a notice template costs a few milliseconds)."""
+    return _environment(jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(county_texts_dir(region_code))),
+        jinja2.FileSystemLoader(str(templates_dir()))]), cache_size=0)
 
 
 @dataclass(frozen=True)
@@ -64,16 +89,32 @@ class DeadlineFacts:
     provisional: bool
 
 
-def issue_notice(case: Case, spec: NoticeSpec, facts: CaseFacts, issuer_name: str,
-                 actor: Actor, now: datetime, data: dict[str, Any],
-                 audit: AuditBatch) -> Notice:
-    deadlines = [DeadlineFacts(c.label, c.due_date, c.explanation, c.provisional)
-                 for c in case.clocks if c.status != "stopped"]
-    body = environment().get_template(spec.template).render(
-        case=facts, issuer_name=issuer_name, issued_on=local_date(now), deadlines=deadlines,
+def render_text(region_code: str, template: str, facts: CaseFacts, issuer_name: str,
+                issued_on: date, deadlines: list[DeadlineFacts], data: dict[str, Any]) -> str:
+    return county_environment(region_code).get_template(template).render(
+        case=facts, issuer_name=issuer_name, issued_on=issued_on, deadlines=deadlines,
         data=data, query_hint=QUERY_HINT,
     )
+
+
+def issue_notice(session: Session, case: Case, spec: NoticeSpec, facts: CaseFacts,
+                 issuer_name: str, actor: Actor, now: datetime, data: dict[str, Any],
+                 audit: AuditBatch) -> Notice:
+    """Render the notice's text (the county's own where it has one), number it, render and
+    keep its PDF; the audit entry names the number and the PDF's SHA-256."""
+    deadlines = [DeadlineFacts(c.label, c.due_date, c.explanation, c.provisional)
+                 for c in case.clocks if c.status != "stopped"]
+    region = session.get(Region, case.region_id)
+    today = local_date(now)
+    body = render_text(region.code, spec.template, facts, issuer_name, today, deadlines, data)
+    doc_no = documents.next_doc_no(session, region, today.year, spec.doc_type)
+    digest = None
+    if documents.render_on_issue():
+        digest = documents.keep(documents.render_pdf(
+            documents.Document(body, doc_no, now, spec.served)))
     notice = Notice(case_id=case.id, kind=spec.id, title=spec.title, body=body, issued_at=now,
-                    issued_by_user_id=actor.user_id, issuer_unit_id=actor.unit_id)
-    audit.add("notice_issued", case_id=case.id, kind=spec.id, title=spec.title)
+                    issued_by_user_id=actor.user_id, issuer_unit_id=actor.unit_id,
+                    doc_no=doc_no, pdf_sha256=digest)
+    audit.add("notice_issued", case_id=case.id, kind=spec.id, title=spec.title,
+              doc_no=doc_no, **({"pdf_sha256": digest} if digest else {}))
     return notice

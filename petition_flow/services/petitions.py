@@ -119,7 +119,11 @@ def available_triggers(session: Session, actor: Actor, case: Case,
 def case_facts(session: Session, case: Case) -> CaseFacts:
     region = session.get(Region, case.region_id)
     unit = session.get(Unit, case.responsible_unit_id) if case.responsible_unit_id else None
-    names = "、".join(p.name for p in case.parties) if not case.anonymous else "匿名信访人"
+    # A collective visit's notices go to its representatives (推选的代表，不超过5人: the
+    # article registration.MAX_REPRESENTATIVES cites), not to everyone who came.
+    addressed = [p for p in case.parties if p.representative] if case.collective else []
+    names = "、".join(p.name for p in (addressed or case.parties)) \
+        if not case.anonymous else "匿名信访人"
     return CaseFacts(
         case_no=case.case_no, query_code=case.query_code,
         received_on=local_date(case.received_at), channel_label=CHANNELS[case.channel],
@@ -212,7 +216,8 @@ def _issue(session, case, notice_ids, actor, now, data, audit) -> None:
     facts = case_facts(session, case)
     issuer = session.get(Unit, actor.unit_id).name if actor.unit_id else "信访工作机构"
     for nid in notice_ids:
-        session.add(issue_notice(case, spec.notices[nid], facts, issuer, actor, now, data, audit))
+        session.add(issue_notice(session, case, spec.notices[nid], facts, issuer, actor, now,
+                                 data, audit))
 
 
 @retry_conflicts

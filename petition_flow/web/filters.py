@@ -59,6 +59,12 @@ def notice_url(case_id: int, notice_id: int) -> str:
     return url_for("admin.notice_print", case_id=case_id, notice_id=notice_id)
 
 
+def notice_pdf_url(case_id: int, notice_id: int) -> str:
+    if current_user.actor.may("cases"):
+        return url_for("handling.notice_pdf", case_id=case_id, notice_id=notice_id)
+    return url_for("admin.notice_pdf", case_id=case_id, notice_id=notice_id)
+
+
 def shown_text(case_or_row, text: str | None) -> str:
     """Free text of a case as the disclosure policy lets the signed-in user read it."""
     return row_text_for(current_user.actor, case_or_row, text)
@@ -69,6 +75,7 @@ def install(app: Flask) -> None:
     app.add_template_global(nav_entries, "nav_entries")
     app.add_template_global(case_url, "case_url")
     app.add_template_global(notice_url, "notice_url")
+    app.add_template_global(notice_pdf_url, "notice_pdf_url")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(days_left, "days_left")
     app.add_template_filter(percent, "percent")

@@ -126,7 +126,10 @@ def test_notices_are_printable_from_the_case_page(as_user, cases, session):
     assert "受理告知书" in titles
     url = dict((t, u) for u, t in links)["受理告知书"]
     notice = text(b.get(url))
-    assert 'class="notice-body"' in notice and case.case_no in notice
+    # laid out as its PDF: masthead with the 发文字号, a real centred title, the signature
+    assert 'class="sheet official"' in notice and case.case_no in notice
+    assert "<h1>受理告知书</h1>" in notice and 'class="docno"' in notice
+    assert 'class="signature"' in notice
     assert b.get(f"/cases/{case.id}/notices/999999").status_code == 404
 
 

@@ -9,7 +9,7 @@ from ...app import MAX_ID
 from ...domain.safefile import MAX_CALENDAR_BYTES
 from ...domain.workcalendar import CalendarFileError
 from ...errors import PetitionFlowError, ValidationError
-from ...services import accounts, exports
+from ...services import accounts, exports, noticetexts
 from ...services.audit import verify_chain
 from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
 from ...services.calendars import import_calendar
@@ -265,3 +265,67 @@ def notice_print(case_id: int, notice_id: int):
     from ..handling.views import notice_print as show
 
     return show(case_id, notice_id)
+
+
+@bp.route("/cases/<int:case_id>/notices/<int:notice_id>.pdf")
+def notice_pdf(case_id: int, notice_id: int):
+    from ..handling.views import notice_pdf as download_pdf
+
+    return download_pdf(case_id, notice_id)
+
+
+@bp.route("/notice-texts")
+def notice_texts():
+    """文书文本: each county's own text of a notice, or the package's."""
+    regions = noticetexts.counties(db())
+    code = request.args.get("county") or (regions[0].code if regions else "")
+    try:
+        listed = noticetexts.texts(db(), actor(), code)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    return render_template("admin/notice_texts.html", regions=regions, county=code,
+                           listed=listed)
+
+
+def _notice_text_page(county: str, kind: str, text: str | None = None, errors=(),
+                      status=200):
+    try:
+        current = noticetexts.text_of(db(), actor(), county, kind)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    region = next(r for r in noticetexts.counties(db()) if r.code == county)
+    return render_template("admin/notice_text.html", region=region, notice=current,
+                           text=current.text if text is None else text, errors=list(errors),
+                           action=ActionForm()), status
+
+
+@bp.route("/notice-texts/<county>/<kind>")
+def notice_text(county: str, kind: str):
+    return _notice_text_page(county, kind)
+
+
+@bp.route("/notice-texts/<county>/<kind>", methods=["POST"])
+def notice_text_save(county: str, kind: str):
+    text = request.form.get("text", "")
+    try:
+        noticetexts.save_text(db(), actor(), now(), county, kind, text)
+    except ValidationError as exc:
+        return _notice_text_page(county, kind, text, [exc.message], status=400)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    flash("已保存本县（区）的文书文本，自下一份文书起使用。", "success")
+    return redirect(url_for("admin.notice_text", county=county, kind=kind))
+
+
+@bp.route("/notice-texts/<county>/<kind>/reset", methods=["POST"])
+def notice_text_reset(county: str, kind: str):
+    try:
+        noticetexts.reset_text(db(), actor(), now(), county, kind)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    flash("已恢复为系统默认文本。", "success")
+    return redirect(url_for("admin.notice_text", county=county, kind=kind))

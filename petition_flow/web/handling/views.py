@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 
 from ...errors import ConcurrentChangeError, PetitionFlowError, ValidationError
-from ...services import exports
+from ...services import documents, exports, noticefiles
 from ...services.casefile import (
     case_file,
     default_spec,
@@ -248,4 +251,52 @@ def notice_print(case_id: int, notice_id: int):
         raise
     if notice is None:
         abort(404)
-    return render_template("handling/notice.html", notice=notice, case_id=case_id)
+    return render_template("handling/notice.html", notice=notice, case_id=case_id,
+                           document=Markup(documents.document_html(documents.Document(
+                               notice.body, notice.doc_no, notice.issued_at, notice.served))))
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    """A PDF download with a Chinese file name (RFC 5987); never cached by the browser."""
+    return Response(data, content_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=notice.pdf; filename*=UTF-8''"
+                               f"{quote(name + '.pdf')}",
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/cases/<int:case_id>/notices/<int:notice_id>.pdf")
+def notice_pdf(case_id: int, notice_id: int):
+    """The notice's PDF through the disclosure policy: as issued (the kept file) to those who
+    need to know, a masked copy to other readers of the case."""
+    try:
+        pdf = noticefiles.notice_pdf(db(), actor(), now(), case_id, notice_id)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    return pdf_response(pdf.data, pdf.filename)
+
+
+@bp.route("/notices/daily")
+def daily_notices():
+    """当日文书: the day's notices of the cases in view, and the batch print as one PDF."""
+    day = date_arg("date") or today()
+    try:
+        listed = noticefiles.daily_notices(db(), actor(), day)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    return render_template("handling/daily_notices.html", day=day, listed=listed)
+
+
+@bp.route("/notices/daily.pdf")
+def daily_notices_pdf():
+    day = date_arg("date") or today()
+    try:
+        data = noticefiles.daily_notices_pdf(db(), actor(), now(), day)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    if data is None:
+        flash(f"{day.year}年{day.month}月{day.day}日没有出具文书。", "info")
+        return redirect(url_for("handling.daily_notices", date=day.isoformat()))
+    return pdf_response(data, f"{day.isoformat()}当日文书")
