@@ -13,6 +13,8 @@ AUDIT_ACTIONS = {
     "transition": "办理操作",
     "responsible_unit_changed": "承办单位变更",
     "first_handler_recorded": "确定首办单位",
+    "case_sent_down": "交办、转送至县（区）",
+    "major_urgent_reported": "向市级报告重大紧急事项",
     "notice_issued": "出具文书",
     "petitioner_details_revealed": "查看信访人完整信息",
     "accused_recorded": "登记被检举控告对象",

@@ -6,7 +6,8 @@ Each scope's two renderings sit next to each other so they are read and changed 
 property test over generated actors and cases checks on both databases that they agree.
 
 - city: every county's cases (市级督办);
-- county: the cases of the actor's county (县域);
+- county: the cases of the actor's county (县域), and for the city's own bureau the cases it
+  registered and sent down to a county (上级交办、转送: it keeps seeing what it sent down);
 - unit: what the actor's unit handles now or first handled (首办责任制: the first-handler unit
   keeps seeing a case it handed over);
 - none: nothing.
@@ -42,11 +43,15 @@ class _City:
 class _County:
     @staticmethod
     def matches(actor: Actor, case) -> bool:
-        return actor.region_id is not None and case.region_id == actor.region_id
+        return actor.region_id is not None and actor.region_id in (
+            case.region_id, case.sent_down_from_region_id)
 
     @staticmethod
     def clause(actor: Actor):
-        return Case.region_id == actor.region_id if actor.region_id is not None else false()
+        if actor.region_id is None:
+            return false()
+        return or_(Case.region_id == actor.region_id,
+                   Case.sent_down_from_region_id == actor.region_id)
 
     @staticmethod
     def region_clause(actor: Actor):

@@ -1,0 +1,39 @@
+"""levels: a case the city registered and sent down to a county remembers the city
+
+Revision ID: 0013_law13_levels
+Revises: 0012_search
+Create Date: 2026-12-02 05:30:00
+
+A matter registered at the city 信访局 and 交办/转送 to a county (信访工作条例第二十二条第二项、
+第三项) moves into that county (``region_id``), so the county's isolation applies to it; the
+city's bureau keeps seeing what it sent down through ``sent_down_from_region_id``. Existing
+cases were all registered in the county that holds them: the column stays empty for them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013_law13_levels"
+down_revision = "0012_search"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Not a batch (table-copying) change: copying ``cases`` on SQLite would drop the full-text
+    # triggers of 0012_search. SQLite adds a nullable referencing column in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE cases ADD COLUMN sent_down_from_region_id INTEGER "
+                   "REFERENCES regions (id)")
+    else:
+        op.add_column("cases", sa.Column("sent_down_from_region_id", sa.Integer(),
+                                         sa.ForeignKey("regions.id"), nullable=True))
+    op.create_index("ix_cases_sent_down_from", "cases", ["sent_down_from_region_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_cases_sent_down_from", table_name="cases")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("sent_down_from_region_id")
