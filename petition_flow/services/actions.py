@@ -92,7 +92,7 @@ def assign_responsible_unit(ctx: ActionContext) -> None:
     """转送/交办 to the unit named by the ``unit`` input. A unit of a county below the city takes
     the matter into that county (信访工作条例第二十二条第二项: 属地管理、分级负责; 第三项: 交办),
     so the county's isolation, local limits and supervisors apply to it from now on; the city
-    keeps seeing it (``sent_down_from_region_id``). Routing makes no first handler at either
+    keeps following it (``upper_region_id``). Routing makes no first handler at either
     level: 首办责任制 (谁初次办理、谁负责, 国信发〔2014〕16号) falls on the unit that accepts it
     (``record_first_handler``)."""
     unit = unit_in_scope(ctx.session, ctx.case, ctx.inputs["unit"], down=True)
@@ -101,7 +101,9 @@ def assign_responsible_unit(ctx: ActionContext) -> None:
         ctx.audit.add("case_sent_down", case_id=case.id, from_region_id=case.region_id,
                       to_region_id=unit.region_id, unit_id=unit.id, trigger=ctx.trigger,
                       label=ctx.trigger_label)
-        case.sent_down_from_region_id = case.sent_down_from_region_id or case.region_id
+        case.data = {**case.data, "sent_down": {"from_region_id": case.region_id,
+                                                "trigger": ctx.trigger}}
+        case.upper_region_id = case.region_id
         case.region_id = unit.region_id
     _set_responsible(ctx, unit.id, "transferred")
 

@@ -6,7 +6,8 @@
 - 重大紧急 up (信访工作条例第二十五条): a county that finds a matter major or urgent reports it at
   once to the level above — here the city's 信访局 and the 市信联办 (the joint-conference office)
   — outside the workflow, in whatever state the case is. The report marks the case 重大紧急,
-  is audited, and reaches the city's bureau staff and supervisors in their inbox. A matter is
+  is audited, reaches the city's bureau staff and supervisors in their inbox, and lets the
+  city's bureau follow the case (``upper_region_id``: it sees it, the county still acts). A matter is
   reported once; what follows is the city's supervision (督办单, services/supervision.py).
 """
 
@@ -51,8 +52,8 @@ def _city_of(session: Session, region_id: int) -> Region | None:
 
 
 def levels_view(session: Session, actor: Actor, case: Case) -> LevelsView:
-    origin = session.get(Region, case.sent_down_from_region_id) \
-        if case.sent_down_from_region_id else None
+    sent = case.data.get("sent_down") or {}
+    origin = session.get(Region, sent["from_region_id"]) if sent.get("from_region_id") else None
     reported = case.data.get("reported_up")
     may = (reported is None and case.closed_at is None and actor.may("report_up")
            and actor.region_kind == "county" and can_act(actor, case))
@@ -108,6 +109,7 @@ def report_up(session: Session, actor: Actor, now: datetime, case_id: int, reaso
         unit = session.get(Unit, actor.unit_id)
         county = session.get(Region, case.region_id)
         case.major_urgent = True
+        case.upper_region_id = city.id  # the city's bureau follows it from now on
         case.data = {**case.data, "reported_up": {
             "at": now.isoformat(), "by": actor.username, "unit": unit.name, "reason": reason}}
         case.updated_at = now

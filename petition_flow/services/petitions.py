@@ -63,7 +63,7 @@ def load_case(session: Session, case_id: int, *, for_update: bool = False) -> Ca
 def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     """The case if the actor may view it. The scope is checked on the bare row first, so a
     case outside it costs what a missing one costs: neither answer nor timing tells them apart."""
-    row = session.execute(select(Case.id, Case.region_id, Case.sent_down_from_region_id,
+    row = session.execute(select(Case.id, Case.region_id, Case.upper_region_id,
                                  Case.responsible_unit_id, Case.first_handler_unit_id,
                                  Case.category)
                           .where(Case.id == case_id)).first()

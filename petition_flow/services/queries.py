@@ -70,7 +70,7 @@ class CaseRow:
     category: str | None
     next_due: date | None
     listed: bool = False  # 挂牌督办
-    sent_down_from_region_id: int | None = None  # the city that sent it down (上级交办)
+    upper_region_id: int | None = None  # the city following it (上级交办、重大紧急上报)
 
 
 @dataclass
@@ -132,7 +132,7 @@ def _require_list(actor: Actor) -> None:
 def _row(c: Case, due) -> CaseRow:
     return CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
                    c.first_handler_unit_id, c.received_at, c.category, due,
-                   bool(c.listed_supervision), c.sent_down_from_region_id)
+                   bool(c.listed_supervision), c.upper_region_id)
 
 
 EXPORT_CHUNK = 1000

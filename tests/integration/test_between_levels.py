@@ -68,7 +68,7 @@ def test_a_city_case_assigned_to_a_county_bureau_and_transferred_on_is_handled_i
                            {"unit": world.unit("meixian.bureau"), "assigned_due": "2027-04-20"})
     meixian = session.execute(select(Region).where(Region.code == "meixian")).scalar_one()
     assert (case.state, case.region_id) == ("transferred", meixian.id)
-    assert case.sent_down_from_region_id == city_region.id
+    assert case.upper_region_id == city_region.id
     assert case.responsible_unit_id == world.unit("meixian.bureau")
     report = open_clock(case, "assigned_report")
     assert report.due_date == date(2027, 4, 20) and report.status == "running"
@@ -163,8 +163,9 @@ def test_a_city_assignment_report_overdue_in_the_county_warns_the_county_and_the
 
 def test_a_county_reports_a_major_urgent_matter_up_to_the_city_once(cases, world, session):
     case = cases.walk(["classify", "transfer"], county="jintai", start=at("2027-05-10", 9))
-    reception = world.actor("reception", "jintai")
+    reception, city = world.actor("reception", "jintai"), world.actor("reception", "baoji")
     assert levels_view(session, reception, case).may_report_up
+    assert not _sees(session, city, case)  # a county's own matter, until it is reported up
     with pytest.raises(ValidationError) as caught:
         report_up(session, reception, at("2027-05-12"), case.id, "  ", config=QUIET)
     assert "reason" in caught.value.fields
@@ -181,6 +182,9 @@ def test_a_county_reports_a_major_urgent_matter_up_to_the_city_once(cases, world
     item = session.execute(select(InboxItem).where(InboxItem.kind == "report_up")).scalars().first()
     assert "重大紧急" in item.title and "第二十五条" in item.body
     assert can_view(world.actor("city_supervisor"), case)
+    assert _sees(session, city, case) and not can_act(city, case)  # the city bureau follows it
+    assert _listed(session, city, case.id, date(2027, 5, 12))
+    assert not _sees(session, world.actor("reception"), case)  # other counties still do not
     with pytest.raises(ValidationError, match="已向市级报告"):
         report_up(session, reception, at("2027-05-13"), case.id, "再次上报", config=QUIET)
     assert not levels_view(session, reception, case).may_report_up

@@ -1,4 +1,4 @@
-"""levels: a case the city registered and sent down to a county remembers the city
+"""levels: a county case remembers the city that follows it (sent down, or reported up)
 
 Revision ID: 0013_law13_levels
 Revises: 0012_search
@@ -6,8 +6,9 @@ Create Date: 2026-12-02 05:30:00
 
 A matter registered at the city 信访局 and 交办/转送 to a county (信访工作条例第二十二条第二项、
 第三项) moves into that county (``region_id``), so the county's isolation applies to it; the
-city's bureau keeps seeing what it sent down through ``sent_down_from_region_id``. Existing
-cases were all registered in the county that holds them: the column stays empty for them.
+city's bureau keeps seeing what it sent down through ``upper_region_id``; it also sees a
+county's case reported up to it as major or urgent (第二十五条). Existing cases were all
+registered in the county that holds them and never reported up: the column stays empty.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ def upgrade() -> None:
     # Not a batch (table-copying) change: copying ``cases`` on SQLite would drop the full-text
     # triggers of 0012_search. SQLite adds a nullable referencing column in place.
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE cases ADD COLUMN sent_down_from_region_id INTEGER "
+        op.execute("ALTER TABLE cases ADD COLUMN upper_region_id INTEGER "
                    "REFERENCES regions (id)")
     else:
-        op.add_column("cases", sa.Column("sent_down_from_region_id", sa.Integer(),
+        op.add_column("cases", sa.Column("upper_region_id", sa.Integer(),
                                          sa.ForeignKey("regions.id"), nullable=True))
-    op.create_index("ix_cases_sent_down_from", "cases", ["sent_down_from_region_id"])
+    op.create_index("ix_cases_upper_region", "cases", ["upper_region_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_cases_sent_down_from", table_name="cases")
+    op.drop_index("ix_cases_upper_region", table_name="cases")
     with op.batch_alter_table("cases") as batch:
-        batch.drop_column("sent_down_from_region_id")
+        batch.drop_column("upper_region_id")
