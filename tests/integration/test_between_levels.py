@@ -26,6 +26,7 @@ from petition_flow.services.actor import can_act, can_view
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.clocks import open_clock
 from petition_flow.services.demo import APPEAL6
+from petition_flow.services.disclosure import REFUSED, UNMASKED, decide
 from petition_flow.services.escalation import levels_view, report_up
 from petition_flow.services.notify import NotifyConfig
 from petition_flow.services.petitions import available_triggers, fire_transition, get_case
@@ -121,6 +122,8 @@ def test_a_city_case_assigned_to_a_county_bureau_and_transferred_on_is_handled_i
     for actor in (city, world.actor("city_supervisor"), world.actor("county_supervisor")):
         assert _sees(session, actor, case)
     assert not _sees(session, world.actor("county_supervisor", "jintai"), case)
+    assert decide(city, case, "reveal") == REFUSED  # the sender no longer needs to know
+    assert decide(world.actor("reception"), case, "reveal") == UNMASKED
     view = levels_view(session, city, case)
     assert view.sent_down_from == "宝鸡市" and not view.may_report_up
 
