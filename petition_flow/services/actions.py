@@ -47,10 +47,10 @@ def unit_in_scope(session: Session, case: Case, unit_id: int, field: str = "unit
     if unit is None or not unit.active:
         message = "所选单位不存在或已停用。"
         raise ValidationError(message, fields={field: message})
-    if unit.region_id != case.region_id and not (
-            down and unit.region_id in lower_regions(session, case)):
-        message = "只能转送、交办给本县（区）的单位。" if not down or not lower_regions(
-            session, case) else "只能转送、交办给本市或所辖县（区）的单位。"
+    lower = lower_regions(session, case) if down else []
+    if unit.region_id != case.region_id and unit.region_id not in lower:
+        message = "只能转送、交办给本市或所辖县（区）的单位。" if lower else \
+            "只能转送、交办给本县（区）的单位。"
         raise ValidationError(message, fields={field: message})
     require_not_accused_unit(case, unit.id, field)  # 第三十条第三款
     return unit
