@@ -25,9 +25,12 @@ depends_on = None
 def upgrade() -> None:
     # Not a batch (table-copying) change: copying ``cases`` on SQLite would drop the full-text
     # triggers of 0012_search. SQLite adds a nullable referencing column in place.
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE cases ADD COLUMN upper_region_id INTEGER "
-                   "REFERENCES regions (id)")
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        present = {row[1] for row in bind.exec_driver_sql("PRAGMA table_info(cases)")}
+        if "upper_region_id" not in present:  # kept by an earlier downgrade (see below)
+            op.execute("ALTER TABLE cases ADD COLUMN upper_region_id INTEGER "
+                       "REFERENCES regions (id)")
     else:
         op.add_column("cases", sa.Column("upper_region_id", sa.Integer(),
                                          sa.ForeignKey("regions.id"), nullable=True))
@@ -36,5 +39,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_cases_upper_region", table_name="cases")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("upper_region_id")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite cannot drop a referencing column in place, and copying ``cases`` fails on the
+        # tables that reference it: the nullable column stays, unread by the older code.
+        return
+    op.drop_column("cases", "upper_region_id")
