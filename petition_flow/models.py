@@ -152,6 +152,10 @@ class Case(Base):
     workflow_version: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(48))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # The city whose bureau follows a county's case (region_id): it registered the matter and
+    # sent it down (交办、转送, 信访工作条例第二十二条), or the county reported it up as major or
+    # urgent (第二十五条). None for a county's own cases never reported up.
+    upper_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     registered_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     # 首办责任制: fixed at the first acceptance, never overwritten.
@@ -197,6 +201,7 @@ class Case(Base):
         Index("ix_cases_region_state", "region_id", "state"),
         Index("ix_cases_responsible_state", "responsible_unit_id", "state"),
         Index("ix_cases_first_handler", "first_handler_unit_id"),
+        Index("ix_cases_upper_region", "upper_region_id"),
         # The dashboards count open cases per county and state from this index alone.
         Index("ix_cases_open_region_state", "closed_at", "region_id", "state"),
         # The statistics: later repeats of a concluded case (息访在县域率) and the

@@ -113,6 +113,7 @@ def _seed_users(session) -> None:
     wanted = [(f"{role}.{c}", role, f"{c}.{unit}") for c in PILOTS
               for role, unit in COUNTY_ROLES.items()]
     wanted += [("city_supervisor.baoji", "city_supervisor", "baoji.xinlianban"),
+               ("reception.baoji", "reception", "baoji.bureau"),  # the city's own 信访局
                ("admin.baoji", "admin", "baoji.bureau"),
                ("auditor.baoji", "auditor", "baoji.bureau")]
     for username, role, unit_code in wanted:

@@ -41,6 +41,7 @@ class CaseView:
     repeat_of_pending: bool = False  # the earlier case still blocks a new one (Art. 19 ¶3)
     received_on: date | None = None  # the petition's receipt
     state_entered_on: date | None = None  # the day the case entered ``state``
+    with_petition_bureau: bool = False  # the responsible unit is a 信访局 (sent to it from above)
     data: dict[str, Any] = field(default_factory=dict)
     clocks: dict[str, ClockView] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -211,6 +212,12 @@ CONDITIONS: dict[str, Guard] = {
     "not_opens_review": Guard(
         lambda v, a: not _opens_review(v, a),
         lambda v, a: "本事项已出具信访处理意见，送达后应计算申请复查期限。",
+    ),
+    # A matter the city sent to a county's 信访局 is routed on by that bureau within its county
+    # (信访工作条例第二十二条第一项、第二项): the bureau transfers it to the competent unit.
+    "with_petition_bureau": Guard(
+        lambda v, a: v.with_petition_bureau,
+        lambda v, a: "只有转送、交办到信访局的事项，才能由信访局再转送本县（区）承办单位。",
     ),
     "followed_up_if_dissatisfied": Guard(
         _followed_up_if_dissatisfied,

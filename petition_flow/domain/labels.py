@@ -13,6 +13,8 @@ AUDIT_ACTIONS = {
     "transition": "办理操作",
     "responsible_unit_changed": "承办单位变更",
     "first_handler_recorded": "确定首办单位",
+    "case_sent_down": "交办、转送至县（区）",
+    "major_urgent_reported": "向市级报告重大紧急事项",
     "notice_issued": "出具文书",
     "notice_pdf_rendered": "生成文书PDF存档",
     "notice_text_changed": "修改本县（区）文书文本",

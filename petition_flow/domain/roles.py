@@ -33,6 +33,7 @@ PERMISSIONS = {
     "cases": "查看信访事项",
     "lead_unit": "审批本单位延期申请、登记本单位人员回避",
     "supervise": "督办、追责问责、复查复核",
+    "report_up": "向市级报告重大紧急信访事项",
     "administer": "管理用户、单位、节假日安排和工作流",
     "read_audit": "查阅和核验操作日志",
     "inbox": "站内消息",
@@ -99,7 +100,7 @@ def _p(*names: str) -> frozenset[str]:
 
 
 ROLE_TABLE: tuple[Role, ...] = (
-    Role("reception", "接访员", "county", "scope", _p("register", "cases", "inbox"),
+    Role("reception", "接访员", "county", "scope", _p("register", "cases", "report_up", "inbox"),
          home="reception.petition_new", nav=("register", "cases", "daily_notices"), demo_unit="bureau",
          note="本县（区）信访局登记、研判、转送交办"),
     Role("handler", "承办人", "unit", "responsible_unit", _p("cases", "inbox"),
@@ -110,7 +111,7 @@ ROLE_TABLE: tuple[Role, ...] = (
          home="handling.inbox", nav=("unit_cases", "approvals", "orders"),
          order_sides=_p("answer"), demo_unit="hrss", note="审批延期、登记本单位人员回避"),
     Role("county_supervisor", "县级督办人员", "county", "scope",
-         _p("cases", "supervise", "inbox"), home="supervision.dashboard",
+         _p("cases", "supervise", "report_up", "inbox"), home="supervision.dashboard",
          nav=("cases", "dashboard", "orders", "accountability"), order_sides=_p("decide"),
          demo_unit="bureau", note="本县（区）督办、追责问责、复查"),
     Role("city_supervisor", "市级督办人员", "city", "never",
@@ -169,7 +170,8 @@ def roles_markdown() -> str:
     access = {"scope": "可查看完整信息（须填写事由，记入日志）",
               "responsible_unit": "本单位承办期间可查看完整信息（须填写事由）",
               "never": "只见脱敏信息，不能查看完整信息"}
-    scope = {"unit": "本单位承办或首办的事项", "county": "本县（区）的事项",
+    scope = {"unit": "本单位承办或首办的事项",
+             "county": "本县（区）的事项（市级单位的账号另见本市交办、转送下级和县区上报的事项）",
              "city": "全市各县（区）的事项", "none": "无"}
     lines = ["| 角色 | 标识 | 可见范围 | 信访人信息 | 职责 |", "|---|---|---|---|---|"]
     for r in ROLE_TABLE:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..models import Case, SupervisionOrder, Unit
+from ..models import Case, Region, SupervisionOrder, Unit
 from .actor import Actor
 from .audit import AuditBatch
 from .confidentiality import accused_units, require_not_accused_unit
@@ -25,25 +25,43 @@ class ActionContext:
     now: datetime
     inputs: dict[str, Any]
     audit: AuditBatch
+    trigger: str = ""  # the workflow trigger being fired (its label goes into the audit)
+    trigger_label: str = ""
 
 
-def unit_in_scope(session: Session, case: Case, unit_id: int, field: str = "unit") -> Unit:
-    """A unit a matter may go to: active, and of the case's own county."""
+def lower_regions(session: Session, case: Case) -> list[int]:
+    """The counties a matter registered at the city may be sent down to (信访工作条例第二十二条
+    第二项: 属地管理、分级负责 — a matter of a lower level goes to it); none for a county's case."""
+    region = session.get(Region, case.region_id)
+    if region is None or region.kind != "city":
+        return []
+    return list(session.execute(select(Region.id).where(Region.parent_id == region.id))
+                .scalars())
+
+
+def unit_in_scope(session: Session, case: Case, unit_id: int, field: str = "unit", *,
+                  down: bool = False) -> Unit:
+    """A unit a matter may go to: active, and of the case's own county, or (``down``: 转送 and
+    交办 from the city) of a county below the city."""
     unit = session.get(Unit, unit_id)
     if unit is None or not unit.active:
         message = "所选单位不存在或已停用。"
         raise ValidationError(message, fields={field: message})
-    if unit.region_id != case.region_id:
-        message = "只能转送、交办给本县（区）的单位。"
+    lower = lower_regions(session, case) if down else []
+    if unit.region_id != case.region_id and unit.region_id not in lower:
+        message = "只能转送、交办给本市或所辖县（区）的单位。" if lower else \
+            "只能转送、交办给本县（区）的单位。"
         raise ValidationError(message, fields={field: message})
     require_not_accused_unit(case, unit.id, field)  # 第三十条第三款
     return unit
 
 
 def units_in_scope(session: Session, case: Case) -> list[Unit]:
-    """The units ``unit_in_scope`` accepts for this case, for a form's or the API's choices."""
+    """The units ``unit_in_scope`` accepts for this case when it is sent on (转送、交办), for a
+    form's or the API's choices: the city's own and its counties' units for a city case."""
+    regions = [case.region_id, *lower_regions(session, case)]
     return list(session.execute(
-        select(Unit).where(Unit.active.is_(True), Unit.region_id == case.region_id,
+        select(Unit).where(Unit.active.is_(True), Unit.region_id.in_(regions),
                            Unit.id.notin_(accused_units(case.id)))
         .order_by(Unit.code)
     ).scalars())
@@ -71,7 +89,22 @@ def _retarget_open_orders(ctx: ActionContext, unit_id: int) -> None:
 
 
 def assign_responsible_unit(ctx: ActionContext) -> None:
-    unit = unit_in_scope(ctx.session, ctx.case, ctx.inputs["unit"])
+    """转送/交办 to the unit named by the ``unit`` input. A unit of a county below the city takes
+    the matter into that county (信访工作条例第二十二条第二项: 属地管理、分级负责; 第三项: 交办),
+    so the county's isolation, local limits and supervisors apply to it from now on; the city
+    keeps following it (``upper_region_id``). Routing makes no first handler at either
+    level: 首办责任制 (谁初次办理、谁负责, 国信发〔2014〕16号) falls on the unit that accepts it
+    (``record_first_handler``)."""
+    unit = unit_in_scope(ctx.session, ctx.case, ctx.inputs["unit"], down=True)
+    case = ctx.case
+    if unit.region_id != case.region_id:
+        ctx.audit.add("case_sent_down", case_id=case.id, from_region_id=case.region_id,
+                      to_region_id=unit.region_id, unit_id=unit.id, trigger=ctx.trigger,
+                      label=ctx.trigger_label)
+        case.data = {**case.data, "sent_down": {"from_region_id": case.region_id,
+                                                "trigger": ctx.trigger}}
+        case.upper_region_id = case.region_id
+        case.region_id = unit.region_id
     _set_responsible(ctx, unit.id, "transferred")
 
 

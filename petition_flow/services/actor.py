@@ -49,11 +49,15 @@ def can_view(actor: Actor, case: Case) -> bool:
 def can_act(actor: Actor, case: Case) -> bool:
     """Whoever handles cases and may see one may act on it, except that among units only the
     currently responsible one acts (the first handler keeps watching), and never a user who
-    has declared or been recorded a conflict of interest (回避, 第二十八条第三款)."""
+    has declared or been recorded a conflict of interest (回避, 第二十八条第三款). A bureau that
+    sent a matter down to a county (第二十二条第二项、第三项) watches and supervises it from there
+    on; the county that now holds it acts."""
     if not can_view(actor, case) or not (actor.may("cases") or actor.role == SYSTEM_ROLE):
         return False
     if is_recused(actor, case):
         return False
+    if actor.role_def.scope == "county":
+        return actor.region_id == case.region_id
     return actor.role_def.scope != "unit" or actor.unit_id == case.responsible_unit_id
 
 
@@ -68,6 +72,8 @@ def require_act(actor: Actor, case: Case) -> None:
     require_view(actor, case)
     require_not_recused(actor, case)
     if not can_act(actor, case):
+        if actor.role_def.scope == "county":
+            raise PermissionDenied("该信访事项已交办、转送下级办理，您只能查看，不能操作。")
         raise PermissionDenied("该信访事项已移交其他单位办理，您的单位只能查看，不能操作。")
 
 

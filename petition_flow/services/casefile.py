@@ -18,9 +18,9 @@ from ..domain.engine import mermaid
 from ..domain.labels import audit_label
 from ..domain.spec import LOCAL_SUFFIX, ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
 from ..models import AuditEntry, Case, Clock, Notice, Party, Unit, User
+from .actions import units_in_scope
 from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
-from .confidentiality import accused_units
 from .disclosure import (
     UNMASKED,
     PartyRecord,
@@ -216,10 +216,7 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
     today = local_date(now)
     notices = list(session.execute(select(Notice).where(Notice.case_id == case.id)
                                    .order_by(Notice.id)).scalars())
-    units = session.execute(select(Unit).where(Unit.region_id == case.region_id,
-                                               Unit.active.is_(True),
-                                               Unit.id.notin_(accused_units(case.id)))
-                            .order_by(Unit.id)).scalars().all()
+    units = units_in_scope(session, case)  # the city's case may go down to a county's unit
     ids = {i for i in (case.responsible_unit_id, case.first_handler_unit_id,
                        case.registered_unit_id) if i}
     names = {u.id: u.name for u in session.execute(select(Unit).where(Unit.id.in_(ids)))

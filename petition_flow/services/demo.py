@@ -167,12 +167,16 @@ def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Acto
     audit = AuditBatch(SYSTEM, now)
     actors = {}
     # One account per role of the roles table: county and unit roles in each pilot county,
-    # city roles in the city.
+    # city roles in the city, and a registering role in the city's own 信访局 too (it registers
+    # matters and 交办/转送 them down to the counties, 信访工作条例第二十二条).
     wanted = []
     for r in ROLE_TABLE:
         if not (r.account and r.demo_unit):
             continue
-        for place in ([CITY] if r.scope == "city" or r.scope == "none" else PILOTS):
+        places = [CITY] if r.scope == "city" or r.scope == "none" else list(PILOTS)
+        if r.scope == "county" and r.may("register"):
+            places.append(CITY)
+        for place in places:
             wanted.append((f"{r.id}.{place}", r.id, f"{place}.{r.demo_unit}"))
     for username, role_id, unit_code in wanted:
         unit = unit_by_code(session, unit_code)

@@ -55,8 +55,9 @@ def needs_to_know(actor: Actor, case: Case) -> bool:
 def _role_allows(actor: Actor, case) -> bool:
     """The roles table's ``parties`` condition, for a case already known to be in view."""
     match actor.role_def.parties:
-        case "scope":
-            return True
+        case "scope":  # the county that holds the case: not the city bureau that sent it
+            # down or was told of it (信访工作条例第四十七条: only those who need to know)
+            return actor.role_def.scope != "county" or case.region_id == actor.region_id
         case "responsible_unit":
             return case.responsible_unit_id is not None and \
                 actor.unit_id == case.responsible_unit_id

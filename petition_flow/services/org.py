@@ -35,6 +35,7 @@ COUNTIES = [
     ("fengxian", "610330", "凤县", None),
     ("taibai", "610331", "太白县", None),
 ]
+BUREAU_KIND = "bureau"  # the 信访局 of a county or of the city (信访工作机构)
 COUNTY_UNITS = [
     # kind, name suffix
     ("bureau", "信访局"),

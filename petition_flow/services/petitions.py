@@ -33,6 +33,7 @@ from .audit import AuditBatch
 from .calendars import current_calendar
 from .clocks import extend_clock, latest_clock, open_clock, start_clock, sync_with_state
 from .notices import CHANNELS, CaseFacts, issue_notice
+from .org import BUREAU_KIND
 from .registration import RegistrationForm, validate_registration
 from .repeats import RepeatMatch, find_repeats, repeat_blocks
 
@@ -62,8 +63,9 @@ def load_case(session: Session, case_id: int, *, for_update: bool = False) -> Ca
 def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     """The case if the actor may view it. The scope is checked on the bare row first, so a
     case outside it costs what a missing one costs: neither answer nor timing tells them apart."""
-    row = session.execute(select(Case.id, Case.region_id, Case.responsible_unit_id,
-                                 Case.first_handler_unit_id, Case.category)
+    row = session.execute(select(Case.id, Case.region_id, Case.upper_region_id,
+                                 Case.responsible_unit_id, Case.first_handler_unit_id,
+                                 Case.category)
                           .where(Case.id == case_id)).first()
     if row is None or not scope.matches(actor, row):
         raise NotFoundError("未找到该信访事项。")
@@ -87,12 +89,14 @@ def case_view(session: Session, case: Case, today: date) -> CaseView:
         repeat_state = original.state
         repeat_final = bool(original.data.get("recheck_concluded"))
         repeat_pending = repeat_blocks(original, today)
+    unit = session.get(Unit, case.responsible_unit_id) if case.responsible_unit_id else None
     return CaseView(state=case.state, today=today, category=case.category, route=case.route,
                     litigation_related=case.litigation_related, simple=case.simple,
                     repeat_of_state=repeat_state, repeat_of_final=repeat_final,
                     repeat_of_pending=repeat_pending, data=case.data, clocks=clocks,
                     received_on=local_date(case.received_at),
-                    state_entered_on=_state_entered_on(session, case))
+                    state_entered_on=_state_entered_on(session, case),
+                    with_petition_bureau=unit is not None and unit.kind == BUREAU_KIND)
 
 
 def _state_entered_on(session: Session, case: Case) -> date:
@@ -245,9 +249,11 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
     today = local_date(now)
     view = case_view(session, case, today)
     decision = engine.decide(view, trigger, actor.role, raw)
+    down = "assign_responsible_unit" in decision.transition.actions  # 转送、交办 may go down
     for spec_input in decision.trigger.inputs:
         if spec_input.type == "unit" and spec_input.name in decision.inputs:
-            unit_in_scope(session, case, decision.inputs[spec_input.name], spec_input.name)
+            unit_in_scope(session, case, decision.inputs[spec_input.name], spec_input.name,
+                          down=down)
     before = case.state
     after = engine.fire(view, decision)
     audit = AuditBatch(actor, now)
@@ -261,7 +267,8 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
             setattr(case, column, int(value) if column == "route" else value)
     audit.add("transition", case_id=case.id, from_state=before, to_state=after,
               trigger=trigger, label=decision.trigger.label, inputs=stored)
-    ctx = ActionContext(session, case, actor, now, inputs, audit)
+    ctx = ActionContext(session, case, actor, now, inputs, audit, trigger,
+                        decision.trigger.label)
     for name in decision.transition.actions:
         ACTION_IMPLEMENTATIONS[name](ctx)
     calendar = current_calendar(session)

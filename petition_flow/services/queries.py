@@ -72,6 +72,7 @@ class CaseRow:
     next_due: date | None
     listed: bool = False  # 挂牌督办
     mine: bool = False  # assigned to the actor as its named handler (services/assignment.py)
+    upper_region_id: int | None = None  # the city following it (上级交办、重大紧急上报)
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _row(c: Case, due, actor: Actor | None = None) -> CaseRow:
         c.assigned_user_id == actor.user_id and c.responsible_unit_id == actor.unit_id
     return CaseRow(c.id, c.case_no, c.state, c.summary, c.region_id, c.responsible_unit_id,
                    c.first_handler_unit_id, c.received_at, c.category, due,
-                   bool(c.listed_supervision), mine)
+                   bool(c.listed_supervision), mine, c.upper_region_id)
 
 
 EXPORT_CHUNK = 1000

@@ -6,7 +6,9 @@ Each scope's two renderings sit next to each other so they are read and changed 
 property test over generated actors and cases checks on both databases that they agree.
 
 - city: every county's cases (市级督办);
-- county: the cases of the actor's county (县域);
+- county: the cases of the actor's county (县域), and for the city's own bureau the county cases
+  it follows (``upper_region_id``): those it sent down (交办、转送, 信访工作条例第二十二条) and
+  those a county reported up as major or urgent (第二十五条);
 - unit: what the actor's unit handles now or first handled (首办责任制: the first-handler unit
   keeps seeing a case it handed over);
 - none: nothing.
@@ -42,11 +44,15 @@ class _City:
 class _County:
     @staticmethod
     def matches(actor: Actor, case) -> bool:
-        return actor.region_id is not None and case.region_id == actor.region_id
+        return actor.region_id is not None and actor.region_id in (
+            case.region_id, case.upper_region_id)
 
     @staticmethod
     def clause(actor: Actor):
-        return Case.region_id == actor.region_id if actor.region_id is not None else false()
+        if actor.region_id is None:
+            return false()
+        return or_(Case.region_id == actor.region_id,
+                   Case.upper_region_id == actor.region_id)
 
     @staticmethod
     def region_clause(actor: Actor):

@@ -39,12 +39,14 @@ def test_the_scope_predicate_and_its_sql_agree_for_generated_actors_and_cases(
     """Property-style: random cases and actors; ``matches`` in Python equals ``clause`` in SQL."""
     rng = random.Random(20261201)
     regions = session.execute(select(Region.id).where(Region.kind == "county")).scalars().all()
+    city = session.execute(select(Region.id).where(Region.kind == "city")).scalar_one()
     units = session.execute(select(Unit.id, Unit.region_id)).all()
-    pool = [u for u in units if u.region_id in regions[:3]]
+    pool = [u for u in units if u.region_id in [*regions[:3], city]]
     for _ in range(30):
         case = cases.register()
         unit = rng.choice(pool)
         case.region_id = unit.region_id
+        case.upper_region_id = rng.choice([None, city])  # sent down by, or reported up to, it
         case.responsible_unit_id = rng.choice([None, unit.id, rng.choice(pool).id])
         case.first_handler_unit_id = rng.choice([None, case.responsible_unit_id,
                                                  rng.choice(pool).id])

@@ -53,6 +53,12 @@ class RevealForm(FlaskForm):
     reason = StringField("事由")
 
 
+class ReportUpForm(FlaskForm):
+    """重大紧急信访事项向市级报告 (信访工作条例第二十五条)."""
+
+    reason = TextAreaField("情况说明", render_kw={"rows": 3})
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as a list of checkboxes (readable, and works without JavaScript)."""
 

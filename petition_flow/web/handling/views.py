@@ -17,6 +17,7 @@ from ...services.casefile import (
 )
 from ...services.digest import warning_figures
 from ...services.disclosure import reveal_petitioners
+from ...services.escalation import levels_view, report_up
 from ...services.exclusions import declare_recusal, exclusions_view, record_accused
 from ...services.feedback import RATINGS, staff_feedback
 from ...services.oversight import orders_of_case
@@ -30,7 +31,7 @@ from ..downloads import download, with_own_session
 from ..once import submit_once
 from . import bp
 from .casework import casework_context
-from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
+from .forms import AccusedForm, RecusalForm, ReportUpForm, RevealForm, trigger_form
 
 
 def filters_from_args() -> CaseFilters:
@@ -95,7 +96,8 @@ def _forms(file, failed):
 
 
 def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200,
-                reveal_form=None, reveal_url=None, accused_form=None, recusal_form=None):
+                reveal_form=None, reveal_url=None, accused_form=None, recusal_form=None,
+                report_form=None):
     try:
         file = case_file(db(), actor(), case_id, now(), reveal=reveal)
     except PetitionFlowError as exc:
@@ -112,7 +114,9 @@ def render_case(case_id: int, *, failed=None, errors=(), reveal=None, status=200
         ex=ex, accused_form=accused_form or _accused_form(ex, file.case.version_id),
         recusal_form=recusal_form or _recusal_form(ex),
         others=other_cases(db(), actor(), file.case),
-        other_states=engine_for(file.case).spec.states, **casework_context(file.case)), status
+        other_states=engine_for(file.case).spec.states, **casework_context(file.case),
+        levels=levels_view(db(), actor(), file.case),
+        report_form=report_form or ReportUpForm(prefix="report_up")), status
 
 
 def _accused_form(ex, version: int, formdata=None) -> AccusedForm:
@@ -178,6 +182,23 @@ def case_recusal(case_id: int):
             ex, formdata=request.form))
     own = row.user_id == actor().user_id
     flash("已登记回避：您不再办理该信访事项。" if own else "已为本单位工作人员登记回避。", "success")
+    return redirect(url_for("handling.case_detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/report-up", methods=["POST"])
+def case_report_up(case_id: int):
+    """A county reports a 重大紧急 matter to the city (信访工作条例第二十五条)."""
+    form = ReportUpForm(prefix="report_up")
+    try:
+        report_up(db(), actor(), now(), case_id, form.reason.data or "")
+    except ConcurrentChangeError as exc:
+        return render_case(case_id, errors=[exc.message], status=409)
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        apply_errors(form, exc, prefix="report_up-")
+        return render_case(case_id, errors=[exc.message], report_form=form, status=400)
+    flash("已向市级报告重大紧急信访事项（信访工作条例第二十五条），市信访局和市信联办已收到消息。",
+          "success")
     return redirect(url_for("handling.case_detail", case_id=case_id))
 
 
