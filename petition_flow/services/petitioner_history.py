@@ -51,7 +51,8 @@ def other_cases(session: Session, actor: Actor, case: Case) -> tuple[list[OtherC
         return [], 0
     rows = session.execute(
         select(Case.id, Case.case_no, Case.state, Case.received_at, Case.summary,
-               Case.region_id, Case.responsible_unit_id, Case.registered_unit_id)
+               Case.region_id, Case.responsible_unit_id, Case.registered_unit_id,
+               Case.upper_region_id)
         .where(*where).order_by(Case.received_at.desc(), Case.id.desc())
         .limit(OTHER_CASES_SHOWN)).all()
     return [OtherCase(r.id, r.case_no, r.state, local_date(r.received_at),
