@@ -207,8 +207,11 @@ def org_export(file: Path | None) -> None:
 @click.command("doctor", help="检查本实例：设置、数据库与迁移、程序版本、密钥文件与权限、"
                               "明年节假日安排、调度器；有问题时每个问题一行，退出码为1。")
 @click.option("--mail", is_flag=True, help="同时连接邮件服务器检查。")
-def doctor_cmd(mail: bool) -> None:
+@click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
+              help="按指定时间（北京时间）检查，默认当前时间。")
+def doctor_cmd(mail: bool, now_text: str | None) -> None:
     from . import config, paths
+    from .cli import _instant
     from .db import make_engine
     from .services.health import console_settings, instance_health
 
@@ -216,7 +219,7 @@ def doctor_cmd(mail: bool) -> None:
     url = config.database_url()
     engine = make_engine(url)
     try:
-        report = instance_health(engine, clock.now(), console_settings(instance),
+        report = instance_health(engine, _instant(now_text), console_settings(instance),
                                  instance=instance, mail=mail)
     finally:
         engine.dispose()
