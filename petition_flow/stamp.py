@@ -38,16 +38,20 @@ PACKAGE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """``<version>+<fingerprint>``: the fingerprint is a SHA-256 over every .py file of the
-    package (relative path and content), so two copies of the same code agree wherever they
-    are installed, and any edit shows."""
+    """``<version>+<fingerprint>`` of this package."""
+    return f"{__version__}+{fingerprint(PACKAGE)}"
+
+
+def fingerprint(package: Path) -> str:
+    """A SHA-256 over every .py file of the package (relative path and content): two copies
+    of the same code agree wherever they are installed, and any edit shows."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE)
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
         if "__pycache__" in rel.parts or rel.parts[0] == "_data":
             continue
         digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
