@@ -125,7 +125,8 @@ def _next_step(db: Database) -> None:
     click.echo("下一步：")
     click.echo("  如需使用本地的组织机构，先导入组织机构文件：petition-flow org import 文件.yaml"
                "（格式见 petition-flow org export）。")
-    click.echo("  创建第一个系统管理员（显示一次性密码，首次登录时须修改）：")
+    click.echo("  创建第一个系统管理员（显示一次性密码，首次登录时须修改；导入了本地组织机构时，"
+               "--unit 填其中市信访局的单位代码）：")
     click.echo(f"  petition-flow user create admin --role admin --unit {unit or '单位代码'}")
 
 
