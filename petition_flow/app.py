@@ -46,10 +46,21 @@ def create_app(settings: dict[str, Any] | None = None, instance_path: Path | Non
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings or {})
     register_database(app)
+    _refuse_other_code(app)
     register_requests(app)
     register_extensions(app)
     register_blueprints(app)
     return app
+
+
+def _refuse_other_code(app: Flask) -> None:
+    """A web worker on code other than the database's stamp does not start (stamp.py)."""
+    from .settings import SettingsError
+    from .stamp import check_engine
+
+    problem = check_engine(app.extensions["petition_flow.engine"])
+    if problem:
+        raise SettingsError([problem, "网页服务未启动。"])
 
 
 def _instance_secret(instance: Path) -> str:

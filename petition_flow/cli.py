@@ -73,7 +73,8 @@ def main() -> None:
     pass
 
 
-@main.command("init", help="创建实例目录与数据库，执行迁移，写入宝鸡市组织机构；--demo 另加演示账号和案例。")
+@main.command("init", help="创建实例目录与数据库，执行迁移，写入随附的宝鸡市组织机构文件；"
+                           "--demo 另加演示账号和案例。不带 --demo 时最后显示创建第一个管理员的命令。")
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
     from .db import begin_write
@@ -108,6 +109,25 @@ def init_cmd(demo: bool) -> None:
         click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in summary.accounts:
             click.echo(f"  {username:<28}{label}")
+    else:
+        _next_step(db)
+    db.engine.dispose()
+
+
+def _next_step(db: Database) -> None:
+    """After a plain init: the exact command that makes the first administrator."""
+    from .services.org import first_admin_unit
+
+    with db.Session() as session:
+        has_admin, unit = first_admin_unit(session)
+    if has_admin:
+        return
+    click.echo("下一步：")
+    click.echo("  如需使用本地的组织机构，先导入组织机构文件：petition-flow org import 文件.yaml"
+               "（格式见 petition-flow org export）。")
+    click.echo("  创建第一个系统管理员（显示一次性密码，首次登录时须修改；导入了本地组织机构时，"
+               "--unit 填其中市信访局的单位代码）：")
+    click.echo(f"  petition-flow user create admin --role admin --unit {unit or '单位代码'}")
 
 
 @main.group("db", help="数据库维护。")
@@ -579,7 +599,18 @@ def scheduler_cmd() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("petition_flow").setLevel(logging.INFO)
     with _database() as db:
+        _refuse_other_code(db)
         _run_scheduler(SchedulerRunner(db.engine, blocking=True))
+
+
+def _refuse_other_code(db: Database) -> None:
+    """A scheduler on code other than the database's stamp does not start (stamp.py)."""
+    from .settings import SettingsError
+    from .stamp import check_engine
+
+    problem = check_engine(db.engine)
+    if problem:
+        raise SettingsError([problem, "调度器未启动。"])
 
 
 def _run_scheduler(runner) -> None:
@@ -666,11 +697,6 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
         click.echo(f"查询计划 {name}：" + plan.replace("\n", " | "))
 
 
-@main.group("user", help="用户账号（口令策略与网页相同）。")
-def user_group() -> None:
-    pass
-
-
 def _policy():
     from .services.security import PasswordPolicy
 
@@ -678,53 +704,6 @@ def _policy():
         return PasswordPolicy.of(config.load_settings())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-PASSWORD_PROMPT = click.option("--password", prompt="密码", hide_input=True,
-                               confirmation_prompt="再次输入密码",
-                               help="不填则提示输入（不回显）。")
-
-
-@user_group.command("create", help="新建用户；初始密码须符合口令策略，首次登录时须修改。")
-@click.argument("username")
-@click.option("--role", required=True, help="角色，如 admin、auditor、reception、handler。")
-@click.option("--unit", "unit_code", required=True, help="单位代码，如 baoji.bureau。")
-@click.option("--name", "display_name", default="", help="姓名（默认同用户名）。")
-@PASSWORD_PROMPT
-def user_create(username: str, role: str, unit_code: str, display_name: str,
-                password: str) -> None:
-    from .services.accounts import add_user
-    from .services.actor import SYSTEM
-    from .services.org import unit_by_code
-
-    policy = _policy()
-    with _database() as db, db.Session() as session:
-        try:
-            unit = unit_by_code(session, unit_code)
-            user = add_user(session, SYSTEM, clock.now(), username=username,
-                            display_name=display_name, password=password, unit_id=unit.id,
-                            role=role, policy=policy)
-        except PetitionFlowError as exc:
-            _fail(exc)
-        click.echo(f"已新建用户 {user.username}（{user.role}，{unit.name}）。"
-                   + ("首次登录时须修改密码。" if user.must_change_password else ""))
-
-
-@user_group.command("password", help="重置用户密码；新密码须符合口令策略，下次登录时须修改，其会话全部结束。")
-@click.argument("username")
-@PASSWORD_PROMPT
-def user_password(username: str, password: str) -> None:
-    from .services.accounts import reset_password
-    from .services.actor import SYSTEM
-
-    policy = _policy()
-    with _database() as db, db.Session() as session:
-        try:
-            user = reset_password(session, SYSTEM, clock.now(), None, password, policy,
-                                  username=username)
-        except PetitionFlowError as exc:
-            _fail(exc)
-        click.echo(f"已重置用户 {user.username} 的密码，其登录会话均已结束，下次登录须修改密码。")
 
 
 @main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")
@@ -776,6 +755,12 @@ def token_list() -> None:
             used = (f"{row.last_used_at.astimezone(clock.CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）"
                     if row.last_used_at else "从未使用")
             click.echo(f"{row.id}\t{row.user.username}\t{row.name}\t{state}\t最近使用：{used}")
+
+
+# Accounts, the organisation and the doctor (cli_accounts.py).
+from .cli_accounts import register as _register_accounts  # noqa: E402
+
+_register_accounts(main)
 
 
 if __name__ == "__main__":

@@ -34,11 +34,16 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate, then (at head) stamp the database with this code's version (stamp.py)."""
     cfg = alembic_config()
     with engine.connect() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
         connection.commit()
+    if revision == "head":
+        from .stamp import write_stamp
+
+        write_stamp(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

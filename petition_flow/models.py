@@ -599,6 +599,18 @@ class SchedulerLease(Base):
     holder: Mapped[str] = mapped_column(String(128))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    last_sweep_at: Mapped[datetime | None]  # the holder's last deadline sweep (doctor)
+
+
+class InstanceMeta(Base):
+    """Named values about the instance; ``code_version`` is the stamp of the package that
+    last ran ``init`` or ``db upgrade`` (stamp.py)."""
+
+    __tablename__ = "instance_meta"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    written_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
 
 
 # --- api ---

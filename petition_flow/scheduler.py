@@ -47,7 +47,7 @@ from .db import make_session_factory
 from .services.alerts import sweep_deadlines
 from .services.checkpoints import write_checkpoint
 from .services.digest import send_digests
-from .services.lease import acquire_lease, release_lease
+from .services.lease import acquire_lease, record_sweep, release_lease
 from .services.notify import NotifyConfig, deliver_pending
 
 log = logging.getLogger("petition_flow.scheduler")
@@ -126,6 +126,7 @@ class SchedulerRunner:
 
     def _sweep(self, session, now):
         result = sweep_deadlines(session, now, config=self.config)
+        record_sweep(session, self.holder, now)
         took = (clock.now() - now).total_seconds() * 1000
         if result.alerts:
             log.info("期限扫描：新发预警 %d 条（红 %d，黄 %d，蓝 %d），检查期限 %d 个，用时 %.0f ms",

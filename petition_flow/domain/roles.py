@@ -65,6 +65,7 @@ NAV = {
     "workflows": NavEntry("工作流", "admin.workflows"),
     "notice_texts": NavEntry("文书文本", "admin.notice_texts"),
     "audit": NavEntry("操作日志", "admin.audit"),
+    "health": NavEntry("运行状况", "admin.health"),
 }
 
 
@@ -119,7 +120,8 @@ ROLE_TABLE: tuple[Role, ...] = (
          nav=("cases", "dashboard", "orders", "accountability"), order_sides=_p("decide"),
          demo_unit="xinlianban", note="全市督办、挂牌督办、复核；信访人信息只见脱敏"),
     Role("admin", "系统管理员", "city", "never", _p("administer", "inbox"),
-         home="admin.users", nav=("users", "units", "calendar", "workflows", "notice_texts"),
+         home="admin.users", nav=("users", "units", "calendar", "workflows", "notice_texts",
+                                  "health"),
          demo_unit="bureau", note="管理用户、单位、节假日和工作流；信访人信息只见脱敏，不能查看完整信息"),
     Role("auditor", "安全审计员", "none", "never", _p("read_audit", "inbox"),
          home="admin.audit", nav=("audit",), demo_unit="bureau", workflow=False,

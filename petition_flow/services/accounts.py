@@ -24,6 +24,7 @@ from . import sessions as sess
 from .actor import Actor, require_permission
 from .audit import AuditBatch
 from .org import create_user
+from .orgfile import UNIT_KINDS
 from .passwords import change_required, policy_errors, recently_used, set_password
 from .security import Client, PasswordPolicy, SessionLimits, ThrottlePolicy
 
@@ -230,9 +231,10 @@ def change_password(session: Session, actor: Actor, now: datetime, old: str, new
 
 def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
              display_name: str, password: str, unit_id: int, role: str,
-             policy: PasswordPolicy = DEFAULT_POLICY) -> User:
+             policy: PasswordPolicy = DEFAULT_POLICY, one_time: bool = False) -> User:
     """An administrator (or the command line) creates an account (one transaction); its
-    initial password must be changed at the first sign-in when the policy says so."""
+    initial password must be changed at the first sign-in when the policy says so, and
+    always when it is a ``one_time`` password generated at the console."""
     begin_write(session)
     require_permission(actor, "administer")
     errors = policy_errors(policy, password, "password")
@@ -247,7 +249,7 @@ def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
     if errors:
         session.rollback()
         raise ValidationError("用户信息有误。", fields=errors)
-    user.must_change_password = policy.change_initial
+    user.must_change_password = policy.change_initial or one_time
     _commit(session, audit)
     return user
 
@@ -305,13 +307,6 @@ def reset_password(session: Session, actor: Actor, now: datetime, user_id: int |
     return user
 
 
-UNIT_KINDS = {
-    "bureau": "信访局", "politico_legal": "政法委", "court": "人民法院",
-    "procuratorate": "人民检察院", "police": "公安机关", "discipline": "纪检监察机关",
-    "hrss": "人力资源和社会保障部门", "housing": "住房和城乡建设部门",
-    "natural_resources": "自然资源部门", "justice": "司法行政部门", "township": "乡镇（街道）",
-    "xinlianban": "信联办", "other": "其他单位",
-}
 
 
 def add_unit(session: Session, actor: Actor, now: datetime, *, code: str, name: str,
@@ -374,3 +369,84 @@ def directory(session: Session, actor: Actor) -> Directory:
                                                                     Unit.code)).scalars())
     users = list(session.execute(select(User).order_by(User.username)).scalars())
     return Directory(users, units, regions)
+
+
+# --- the console (petition-flow user …) ----------------------------------------------------
+
+def one_time_password(policy: PasswordPolicy = DEFAULT_POLICY) -> str:
+    """A random password that meets ``policy`` (every character class, at least 16 long),
+    shown once at the console; the user must change it at the first sign-in."""
+    import secrets
+
+    lower = "abcdefghijkmnpqrstuvwxyz"  # no l, o: read aloud or copied from a screen
+    upper = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    digits, other = "23456789", "-_.+=@#%"
+    length = max(16, policy.min_length)
+    while True:
+        chars = [secrets.choice(lower + upper + digits + other) for _ in range(length)]
+        if all(any(c in group for c in chars) for group in (lower, upper, digits, other)) \
+                and not policy_errors(policy, "".join(chars), "password"):
+            return "".join(chars)
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    user: User
+    throttles_cleared: int
+    activated: bool
+
+
+def unlock_user(session: Session, actor: Actor, now: datetime, username: str, *,
+                activate: bool = False) -> Unlocked:
+    """Lift the sign-in delays of an account (for its name from every address, and those
+    addresses' own delays), and with ``activate`` reactivate it: the recovery of a locked-out
+    sole administrator from the console."""
+    begin_write(session)
+    require_permission(actor, "administer")
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        session.rollback()
+        raise NotFoundError(f"用户“{username[:64]}”不存在。")
+    from ..models import LoginThrottle
+
+    mine = list(session.execute(select(LoginThrottle).where(
+        LoginThrottle.key.like(f"name:{sess._like(user.username)}@%", escape="\\"))).scalars())
+    addresses = {row.key.rpartition("@")[2] for row in mine}
+    keys = [row.key for row in mine] + [f"addr:{a}" for a in addresses]
+    cleared = session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys))).rowcount \
+        if keys else 0
+    user.failed_logins, user.locked_until = 0, None
+    activated = activate and not user.active
+    if activated:
+        user.active = True
+    audit = AuditBatch(actor, now)
+    audit.add("user_unlocked", username=user.username, throttles_cleared=cleared or 0,
+              activated=activated)
+    _commit(session, audit)
+    return Unlocked(user, cleared or 0, activated)
+
+
+@dataclass(frozen=True)
+class Listed:
+    user: User
+    sessions: int
+    throttled: bool
+
+
+def list_users(session: Session, actor: Actor, now: datetime) -> list[Listed]:
+    """Every account with its open sessions and whether a sign-in delay holds for its name;
+    the listing is audited (who looked at the accounts, and when)."""
+    from ..models import LoginThrottle
+
+    begin_write(session)
+    require_permission(actor, "administer")
+    users = list(session.execute(select(User).order_by(User.username)).scalars())
+    counts = dict(session.execute(select(UserSession.user_id, func.count())
+                                  .group_by(UserSession.user_id)).all())
+    blocked = {row.key.removeprefix("name:").rpartition("@")[0] for row in session.execute(
+        select(LoginThrottle).where(LoginThrottle.key.like("name:%"),
+                                    LoginThrottle.blocked_until > now)).scalars()}
+    audit = AuditBatch(actor, now)
+    audit.add("users_listed", count=len(users))
+    _commit(session, audit)
+    return [Listed(u, counts.get(u.id, 0), u.username in blocked) for u in users]

@@ -38,6 +38,14 @@ class Actor:
 
 
 SYSTEM = Actor(None, SYSTEM_NAME, SYSTEM_ROLE, None, None, "city")
+CONSOLE_NAME = "控制台操作员"
+
+
+def console_actor(os_user: str) -> Actor:
+    """Whoever runs a ``petition-flow`` account or organisation command at the server's
+    console: audited as 控制台操作员 with their operating-system user name."""
+    return Actor(None, f"{CONSOLE_NAME}（{os_user or '未知'}）"[:64], SYSTEM_ROLE, None, None,
+                 "city")
 
 
 def can_view(actor: Actor, case: Case) -> bool:

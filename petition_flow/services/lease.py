@@ -57,6 +57,14 @@ def release_lease(session: Session, holder: str, now: datetime, name: str = LEAS
                         .values(expires_at=now).execution_options(synchronize_session=False))
 
 
+def record_sweep(session: Session, holder: str, now: datetime, name: str = LEASE) -> None:
+    """The holder swept the deadlines at ``now`` (read by the doctor and the health page)."""
+    with write_transaction(session, audited=False):
+        session.execute(update(SchedulerLease)
+                        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+                        .values(last_sweep_at=now).execution_options(synchronize_session=False))
+
+
 def lease_holder(session: Session, now: datetime, name: str = LEASE) -> str | None:
     row = session.get(SchedulerLease, name, populate_existing=True)
     return row.holder if row is not None and row.expires_at > now else None

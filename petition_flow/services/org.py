@@ -1,7 +1,8 @@
-"""The Baoji organisation: city, districts and counties, their units, and users.
+"""The organisation: city, districts and counties, their units, and users.
 
-The four pilots are flagged: 眉县 (provincial pilot), 金台区、陈仓区、陇县 (city
-pilots). Division codes are the national 行政区划代码.
+The organisation itself is data (services/orgfile.py): the Baoji one ships as
+organisations/baoji.yaml, where the four pilots are flagged: 眉县 (provincial pilot), 金台区、
+陈仓区、陇县 (city pilots). Division codes are the national 行政区划代码.
 """
 
 from __future__ import annotations
@@ -19,78 +20,42 @@ from ..models import Region, Unit, User
 from .actor import Actor, require_permission
 from .audit import AuditBatch
 
-CITY = ("baoji", "610300", "宝鸡市")
-COUNTIES = [
-    # code, division code, name, pilot
-    ("weibin", "610302", "渭滨区", None),
-    ("jintai", "610303", "金台区", "city"),
-    ("chencang", "610304", "陈仓区", "city"),
-    ("fengxiang", "610305", "凤翔区", None),
-    ("qishan", "610323", "岐山县", None),
-    ("fufeng", "610324", "扶风县", None),
-    ("meixian", "610326", "眉县", "provincial"),
-    ("longxian", "610327", "陇县", "city"),
-    ("qianyang", "610328", "千阳县", None),
-    ("linyou", "610329", "麟游县", None),
-    ("fengxian", "610330", "凤县", None),
-    ("taibai", "610331", "太白县", None),
-]
+
+def _shipped_counties() -> list[tuple[str, str, str, str | None]]:
+    from .orgfile import shipped_organisation
+
+    return [(r.code, r.division_code, r.name, r.pilot)
+            for r in shipped_organisation().regions if r.kind == "county"]
+
+
+# The shipped organisation's counties: code, division code, name, pilot.
+COUNTIES = _shipped_counties()
 BUREAU_KIND = "bureau"  # the 信访局 of a county or of the city (信访工作机构)
-COUNTY_UNITS = [
-    # kind, name suffix
-    ("bureau", "信访局"),
-    ("politico_legal", "委政法委"),
-    ("court", "人民法院"),
-    ("procuratorate", "人民检察院"),
-    ("police", "公安局"),
-    ("discipline", "纪委监委"),
-    ("hrss", "人力资源和社会保障局"),
-    ("housing", "住房和城乡建设局"),
-    ("natural_resources", "自然资源局"),
-    ("justice", "司法局"),
-]
-CITY_UNITS = [
-    ("bureau", "宝鸡市信访局"),
-    ("xinlianban", "宝鸡市信访工作联席会议办公室（市信联办）"),
-    ("politico_legal", "中共宝鸡市委政法委员会"),
-    ("court", "宝鸡市中级人民法院"),
-    ("police", "宝鸡市公安局"),
-    ("hrss", "宝鸡市人力资源和社会保障局"),
-]
-TOWNSHIPS = {
-    "meixian": [("hengqu", "横渠镇人民政府"), ("tangyu", "汤峪镇人民政府"),
-                ("shoushan", "首善街道办事处")],
-    "jintai": [("zhongshan", "中山路街道办事处"), ("jinhe", "金河镇人民政府")],
-    "chencang": [("guozhen", "虢镇街道办事处"), ("yangjiagou", "杨家沟镇人民政府")],
-    "longxian": [("chengguan", "城关镇人民政府"), ("dongfeng", "东风镇人民政府")],
-}
 PILOTS = ("meixian", "jintai", "chencang", "longxian")
 
 
 def seed_organisation(session: Session) -> int:
-    """Create the city, its counties and their units once; returns the number of units added."""
+    """Load the shipped organisation file (organisations/baoji.yaml) into an empty database;
+    returns the number of units added (0 when there already is an organisation)."""
+    from .orgfile import apply_organisation, shipped_organisation
+
     if session.execute(select(Region.id).limit(1)).first() is not None:
         return 0
-    city = Region(code=CITY[0], division_code=CITY[1], name=CITY[2], kind="city")
-    session.add(city)
-    session.flush()
-    units = [Unit(code=f"baoji.{kind}", name=name, kind=kind, region_id=city.id)
-             for kind, name in CITY_UNITS]
-    for code, division, name, pilot in COUNTIES:
-        region = Region(code=code, division_code=division, name=name, kind="county",
-                        parent_id=city.id, pilot=pilot)
-        session.add(region)
-        session.flush()
-        for kind, suffix in COUNTY_UNITS:
-            prefix = "中共" + name if kind == "politico_legal" else name
-            units.append(Unit(code=f"{code}.{kind}", name=prefix + suffix, kind=kind,
-                              region_id=region.id))
-        for town, town_name in TOWNSHIPS.get(code, []):
-            units.append(Unit(code=f"{code}.town.{town}", name=name + town_name,
-                              kind="township", region_id=region.id))
-    session.add_all(units)
-    session.flush()
-    return len(units)
+    return apply_organisation(session, shipped_organisation()).units_added
+
+
+def first_admin_unit(session: Session) -> tuple[bool, str | None]:
+    """Whether an active administrator exists, and the unit a first one would belong to: the
+    city's petition bureau (or the city's first unit)."""
+    from ..domain.roles import roles_with
+
+    admins = roles_with("administer")
+    has_admin = session.execute(select(User.id).where(User.role.in_(admins),
+                                                      User.active.is_(True)).limit(1)).first()
+    units = session.execute(select(Unit).join(Region).where(Region.kind == "city")
+                            .order_by(Unit.id)).scalars().all()
+    unit = next((u for u in units if u.kind == "bureau"), units[0] if units else None)
+    return has_admin is not None, unit.code if unit else None
 
 
 def unit_by_code(session: Session, code: str) -> Unit:

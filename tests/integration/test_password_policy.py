@@ -105,10 +105,11 @@ def test_the_command_line_refuses_a_weak_password_and_accepts_a_good_one(session
 def test_the_command_line_creates_an_auditor_under_the_same_policy(session, database_url):
     session.commit()
     result = _cli(database_url, "user", "create", "sec", "--role", "auditor", "--unit",
-                  "baoji.bureau", "--name", "审计员", input="short\nshort\n")
+                  "baoji.bureau", "--name", "审计员", "--prompt-password",
+                  input="short\nshort\n")
     assert result.exit_code == 1 and "至少8位" in result.output
     result = _cli(database_url, "user", "create", "sec", "--role", "auditor", "--unit",
-                  "baoji.bureau", input="Audit-pass-1\nAudit-pass-1\n")
+                  "baoji.bureau", "--prompt-password", input="Audit-pass-1\nAudit-pass-1\n")
     assert result.exit_code == 0, result.output
     assert "首次登录时须修改密码" in result.output
     session.expire_all()

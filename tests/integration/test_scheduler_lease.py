@@ -120,3 +120,23 @@ def test_a_standby_replaces_a_dead_scheduler_within_the_readme_figure_and_sweeps
         first._lease_until = None
     # Within the scaled minute (3 s), which leaves a second of slack for a busy machine.
     assert took <= 60 / scale, took
+
+
+def test_the_holders_sweep_is_recorded_on_the_lease_for_the_doctor(engine, Session):
+    from petition_flow.models import SchedulerLease
+
+    runner = SchedulerRunner(engine, holder="sweeper", config=NotifyConfig())
+    assert runner.renew_lease()  # taking the lease sweeps at once
+    with Session() as session:
+        lease = session.execute(select(SchedulerLease)).scalar_one()
+        assert lease.holder == "sweeper" and lease.last_sweep_at is not None
+        assert lease.last_sweep_at >= lease.acquired_at
+    other = SchedulerRunner(engine, holder="standby", config=NotifyConfig())
+    assert not other.renew_lease()
+    with Session() as session:
+        from petition_flow.services.lease import record_sweep
+
+        before = session.execute(select(SchedulerLease.last_sweep_at)).scalar_one()
+        record_sweep(session, "standby", T0)  # not the holder: nothing recorded
+        assert session.execute(select(SchedulerLease.last_sweep_at)).scalar_one() == before
+    runner.shutdown(wait=False)

@@ -41,6 +41,8 @@ def test_the_wheel_carries_every_package_template_workflow_and_migration(wheel):
                 assert prefix + path.relative_to(ROOT / folder).as_posix() in names
     for path in (ROOT / "petition_flow" / "migrations" / "versions").glob("*.py"):
         assert f"petition_flow/migrations/versions/{path.name}" in names
+    for path in (ROOT / "petition_flow" / "organisations").glob("*.yaml"):
+        assert f"petition_flow/organisations/{path.name}" in names  # init seeds from it
     for path in (ROOT / "petition_flow" / "static").rglob("*"):
         if path.is_file():
             assert path.relative_to(ROOT).as_posix() in names

@@ -177,6 +177,20 @@ def calendar_upload():
     return redirect(url_for("admin.calendar"))
 
 
+@bp.route("/health")
+def health():
+    """The instance's health: the checks of ``petition-flow doctor`` (services/health.py)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from ...services.health import instance_health
+
+    report = instance_health(current_app.extensions["petition_flow.engine"], now(),
+                             current_app.config, instance=Path(current_app.instance_path))
+    return render_template("admin/health.html", report=report)
+
+
 @bp.route("/workflows")
 def workflows():
     return render_template("admin/workflows.html", workflows=workflows_in_use(actor()))
