@@ -87,6 +87,10 @@ def test_under_https_the_session_cookie_is_secure_and_every_answer_has_hsts(engi
     assert "Secure" in cookie and "HttpOnly" in cookie
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    with app.test_request_context("/"):  # PREFERRED_URL_SCHEME: a context without a client
+        from flask import url_for
+
+        assert url_for("auth.login", _external=True).startswith("https://")
 
 
 def test_without_the_https_setting_there_is_no_secure_cookie_and_no_hsts(engine, tmp_path):
