@@ -58,6 +58,12 @@ def check_app_settings(config: Mapping[str, Any]) -> list[str]:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(f"设置 SQLITE_BUSY_TIMEOUT 的值“{busy}”无效：应为0.1至120之间的秒数。")
+    from .proxy import trusted_proxies
+
+    try:
+        trusted_proxies(config)
+    except SettingsError as exc:
+        problems.extend(exc.problems)
     notify = NotifyConfig.from_mapping(
         {**os.environ, **{k: v for k, v in config.items() if k.startswith("PETITION_FLOW_")}})
     problems.extend(notify.problems)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from petition_flow.app import create_app
 from petition_flow.models import AuditEntry, UserSession
-from petition_flow.settings import SettingsError
+from petition_flow.settings import SettingsError, check_app_settings
 from tests.conftest import PASSWORD
 from tests.web.conftest import Browser, text
 
@@ -73,6 +73,9 @@ def test_a_bad_trusted_proxies_value_stops_the_app_with_a_chinese_line(engine, t
     with pytest.raises(SettingsError) as refused:
         _app(engine, tmp_path, TRUSTED_PROXIES="nginx")
     assert "TRUSTED_PROXIES" in refused.value.problems[0]
+    # The start-up check (serve, the gunicorn workers) names it too.
+    problems = check_app_settings({"SECRET_KEY": "x" * 32, "TRUSTED_PROXIES": 9})
+    assert any("TRUSTED_PROXIES" in line and "“9”" in line for line in problems)
 
 
 def test_under_https_the_session_cookie_is_secure_and_every_answer_has_hsts(engine, tmp_path):
