@@ -16,6 +16,7 @@ from . import config, paths
 from .db import PAGE_BUSY_TIMEOUT, WAITING_WRITERS, make_engine, make_session_factory
 from .extensions import csrf, login_manager
 from .instance import secure_folder, secure_sqlite, write_private
+from .proxy import install_proxy, install_static_versions
 from .settings import read_secret_key
 
 MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
@@ -41,10 +42,13 @@ def create_app(settings: dict[str, Any] | None = None, instance_path: Path | Non
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
     )
-    # Session limits, throttling, password policy, body limits, SESSION_COOKIE_SECURE.
+    # Session limits, throttling, password policy, body limits, SESSION_COOKIE_SECURE,
+    # TRUSTED_PROXIES and HTTPS (proxy.py).
     app.config.update(config.security_settings())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings or {})
+    install_proxy(app)  # TRUSTED_PROXIES, HTTPS: reads the final config
+    install_static_versions(app)
     register_database(app)
     _refuse_other_code(app)
     register_requests(app)

@@ -69,8 +69,16 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, help="信访事项办理流程引擎（宝鸡市信访工作法治化试点）。")
-def main() -> None:
-    pass
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
+                                               case_sensitive=False),
+              help="日志级别（默认取 PETITION_FLOW_LOG_LEVEL，否则 INFO），例如 --log-level DEBUG scheduler。")
+def main(log_level: str | None) -> None:
+    from . import logs
+
+    try:
+        logs.configure(log_level)  # one configuration for every command (logs.py)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("init", help="创建实例目录与数据库，执行迁移，写入随附的宝鸡市组织机构文件；"
@@ -592,12 +600,8 @@ def digest_cmd(now_text: str | None) -> None:
 
 @main.command("scheduler", help="以独立进程运行定时任务（期限扫描、消息发送、督办日报）。")
 def scheduler_cmd() -> None:
-    import logging
-
     from .scheduler import SchedulerRunner
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("petition_flow").setLevel(logging.INFO)
     with _database() as db:
         _refuse_other_code(db)
         _run_scheduler(SchedulerRunner(db.engine, blocking=True))

@@ -47,7 +47,7 @@ from .db import make_session_factory
 from .services.alerts import sweep_deadlines
 from .services.checkpoints import write_checkpoint
 from .services.digest import send_digests
-from .services.lease import acquire_lease, record_sweep, release_lease
+from .services.lease import acquire_lease, lease_holder, record_sweep, release_lease
 from .services.notify import NotifyConfig, deliver_pending
 
 log = logging.getLogger("petition_flow.scheduler")
@@ -86,6 +86,7 @@ class SchedulerRunner:
         self.intervals = {"lease": renew_every, "sweep": sweep_every, "deliver": deliver_every,
                           "checkpoint": checkpoint_every or checkpoint_interval()}
         self._lease_until: datetime | None = None
+        self._standby_said: datetime | None = None  # when the first standby line was logged
         self._lock = threading.Lock()
         self.scheduler = self._build(BlockingScheduler if blocking else BackgroundScheduler)
 
@@ -108,13 +109,27 @@ class SchedulerRunner:
             return self.active
         with self._lock:
             self._lease_until = now + self.lease_ttl if held else None
+            first = self._standby_said is None and not held
+            if first:
+                self._standby_said = now
         if held and not was_active:
-            log.info("调度器 %s 取得租约，开始执行定时任务", self.holder)
+            log.info("调度器 %s 取得租约，处于工作状态，开始执行定时任务", self.holder)
             self.run_job("sweep", self._sweep)  # a takeover does not wait for the next minute
             self._catch_up_digest(now)
         elif was_active and not held:
-            log.warning("调度器 %s 失去租约，停止执行定时任务", self.holder)
+            log.warning("调度器 %s 失去租约，转为待命状态，停止执行定时任务", self.holder)
+        elif first:
+            self._log_standby()
         return held
+
+    def _log_standby(self) -> None:
+        try:
+            with self.Session() as session:
+                other = lease_holder(session, clock.now())
+        except Exception:
+            other = None
+        log.info("调度器 %s 处于待命状态：租约由 %s 持有，对方停止后约%d秒内接替", self.holder,
+                 other or "其他调度器", int(TAKEOVER_WITHIN))
 
     def _catch_up_digest(self, now: datetime) -> None:
         # Started (or taken over) after 08:30: today's digest may not have gone out yet;
@@ -128,12 +143,11 @@ class SchedulerRunner:
         result = sweep_deadlines(session, now, config=self.config)
         record_sweep(session, self.holder, now)
         took = (clock.now() - now).total_seconds() * 1000
-        if result.alerts:
-            log.info("期限扫描：新发预警 %d 条（红 %d，黄 %d，蓝 %d），检查期限 %d 个，用时 %.0f ms",
-                     len(result.alerts), result.count("red"), result.count("yellow"),
-                     result.count("blue"), result.examined, took)
-        else:
-            log.debug("期限扫描：没有新的预警，用时 %.1f ms", took)
+        # One INFO line per sweep, also when nothing is due: a silent log means a stopped
+        # scheduler, not a quiet day.
+        log.info("期限扫描：检查到期期限 %d 个，新发预警 %d 条（红 %d，黄 %d，蓝 %d），用时 %.0f ms",
+                 result.examined, len(result.alerts), result.count("red"),
+                 result.count("yellow"), result.count("blue"), took)
 
     def _deliver(self, session, now):
         report = deliver_pending(session, now, self.config)
@@ -153,6 +167,8 @@ class SchedulerRunner:
     def run_job(self, name: str, func: Callable[[Any, datetime], None]) -> None:
         """Run one job in its own session, if this process is the active scheduler."""
         if not self.active:
+            if name == "sweep":  # once a minute: a standby says so, as the active one sweeps
+                log.info("调度器 %s 处于待命状态（未持有租约），本次不扫描", self.holder)
             return
         started = clock.now()
         try:

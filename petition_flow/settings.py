@@ -62,6 +62,12 @@ def check_app_settings(config: Mapping[str, Any]) -> list[str]:
     if store != "local":
         problems.append(f"设置 ATTACHMENT_STORE 的值“{store}”无效：目前只支持 local（实例目录或 "
                         "ATTACHMENT_FOLDER 指定的目录）。")
+    from .proxy import trusted_proxies
+
+    try:
+        trusted_proxies(config)
+    except SettingsError as exc:
+        problems.extend(exc.problems)
     notify = NotifyConfig.from_mapping(
         {**os.environ, **{k: v for k, v in config.items() if k.startswith("PETITION_FLOW_")}})
     problems.extend(notify.problems)

@@ -3,6 +3,7 @@ against the published schema, calls one service and shapes the answer."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app, g, request
@@ -44,8 +45,9 @@ def _authenticate():
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    g.api_actor = authenticate(get_session(), token.strip() if scheme.lower() == "bearer"
-                               else None, now())
+    actor = authenticate(get_session(), token.strip() if scheme.lower() == "bearer"
+                         else None, now())
+    g.api_actor = replace(actor, address=(request.remote_addr or "")[:64] or None)
 
 
 def _viewable_case(case_id: int):

@@ -23,11 +23,14 @@ class Actor:
     unit_id: int | None
     region_id: int | None
     region_kind: str = "county"
+    # The client's network address when the actor acts through a page or the API (behind a
+    # proxy: as TRUSTED_PROXIES lets proxy.py read it); every audit entry records it.
+    address: str | None = None
 
     @classmethod
-    def of(cls, user: User) -> Actor:
+    def of(cls, user: User, address: str | None = None) -> Actor:
         return cls(user.id, user.username, user.role, user.unit_id, user.unit.region_id,
-                   user.unit.region.kind)
+                   user.unit.region.kind, (address or None) and address[:64])
 
     @property
     def role_def(self) -> Role:

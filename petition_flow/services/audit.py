@@ -75,6 +75,8 @@ class AuditBatch:
             head = AuditHead(id=1, seq=0, hash=GENESIS)
             session.add(head)
         for item in self.entries:
+            if self.actor.address and "remote_addr" not in item["details"]:
+                item = {**item, "details": {**item["details"], "remote_addr": self.actor.address}}
             entry = AuditEntry(
                 seq=head.seq + 1, at=self.now, actor_user_id=self.actor.user_id,
                 actor_username=self.actor.username, actor_unit_id=self.actor.unit_id,

@@ -13,6 +13,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 8,
     "SESSION_COOKIE_SECURE": False,
+    # Deployment behind a reverse proxy (petition_flow/proxy.py): how many proxies in front
+    # add X-Forwarded-For/-Proto/-Host (0: none trusted), and whether users reach the site
+    # over HTTPS (Secure cookies, HSTS, https:// links).
+    "TRUSTED_PROXIES": 0,
+    "HTTPS": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "UPLOAD_MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     # Attachments (services/attachments.py): each file, and a whole upload request.

@@ -55,7 +55,7 @@ class LoginUser(UserMixin):
         self.user = user
         self.token = token
         self.row = row
-        self.actor = Actor.of(user)
+        self.actor = Actor.of(user, request.remote_addr)  # built per request (user_loader)
 
     def get_id(self) -> str:
         return self.token
@@ -93,7 +93,9 @@ def install_login(app: Flask) -> None:
     @app.after_request
     def _protect(response):
         # Reception windows are shared terminals: pages with petitioner data are never cached.
-        if request.blueprint != "api" and current_user.is_authenticated:
+        # Static files hold none: they keep the cache rule of proxy.py (versioned: a year).
+        if (request.blueprint != "api" and request.endpoint != "static"
+                and current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
