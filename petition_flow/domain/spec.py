@@ -12,6 +12,7 @@ __all__ = ["ROLE_LABELS", "ROLES"]
 # Role names and labels come from the one roles table.
 ROLES = WORKFLOW_ROLES
 INPUT_TYPES = ("text", "choice", "bool", "date", "int", "unit")
+MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER); the one definition
 
 # The case columns a trigger's inputs may fill (``case_fields:`` in the YAML): the rest of a
 # trigger's inputs stay in the case's data under the trigger's name.

@@ -33,6 +33,7 @@ OTHER_NAMESPACES = {
                                   "keys (`statutory: routing`), and 'hearing'/'objection' "
                                   "name what Art. 36/23 exclude from a period",
     ("api/validation.py", "object"): "the JSON Schema type name",
+    ("api/openapi.py", "object"): "the JSON Schema type name (the description's own answer)",
     ("cli.py", "deliver"): "the `petition-flow deliver` command (sends e-mail and webhooks)",
     ("scheduler.py", "deliver"): "the scheduler job that sends e-mail and webhooks",
     ("services/actions.py", "transferred"): "the reason code of the responsible_unit_changed "
