@@ -14,12 +14,12 @@ from werkzeug.routing import IntegerConverter
 
 from . import config, paths
 from .db import PAGE_BUSY_TIMEOUT, WAITING_WRITERS, make_engine, make_session_factory
+from .domain.spec import MAX_ID
 from .extensions import csrf, login_manager
 from .instance import secure_folder, secure_sqlite, write_private
 from .proxy import install_proxy, install_static_versions
 from .settings import read_secret_key
 
-MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
 # Views whose requests may be larger than MAX_CONTENT_LENGTH (file uploads), and the setting
 # that bounds them; a larger request gets the Chinese 413 page (web/errors.py).
 UPLOAD_ENDPOINTS = {"admin.calendar_upload": "UPLOAD_MAX_CONTENT_LENGTH",

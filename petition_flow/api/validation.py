@@ -17,7 +17,8 @@ from typing import Any
 from flask import Request
 from jsonschema import Draft202012Validator
 
-from .openapi import MAX_ID, components, query_parameters
+from ..domain.spec import MAX_ID
+from .openapi import components, query_parameters
 
 
 class BadRequest(Exception):

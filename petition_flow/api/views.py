@@ -28,7 +28,7 @@ from ..services.petitions import (
 )
 from ..services.tokens import authenticate
 from . import bp, jsonify, serialize
-from .openapi import document
+from .openapi import document, operation
 from .validation import parse_query, path_id, read_json
 
 PUBLIC = {"api.openapi"}
@@ -86,7 +86,12 @@ def _answer_once(work, body) -> object:
     return response
 
 
-@bp.post("/petitions")
+@operation(bp, "/petitions", "POST", operation_id="register_petition", summary="登记信访事项",
+           description="在调用者所在县（区）登记；发现疑似重复时返回 422 和 repeats，"
+                       "须以 repeat_of_id 关联或以 repeat_reason 说明后重新提交。"
+                       "重试请带 Idempotency-Key，以免重复登记。",
+           idempotent=True, body="RegistrationRequest", answer="Registered", status=201,
+           answer_description="已登记", errors=(400, 401, 403, 409, 422))
 def petition_register():
     body = read_json(request, "RegistrationRequest")
     sent = dict(body)
@@ -104,7 +109,9 @@ def petition_register():
     return _answer_once(work, sent)
 
 
-@bp.get("/petitions")
+@operation(bp, "/petitions", "GET", operation_id="list_petitions",
+           summary="信访事项列表（按最近截止日期排序）", query="list_petitions", answer="CaseList",
+           errors=(400, 401, 403, 422))
 def petition_list():
     args = parse_query(request, "list_petitions")
     today = local_date(now())
@@ -120,12 +127,16 @@ def petition_list():
                                        all_engines()[DEFAULT_WORKFLOW].spec))
 
 
-@bp.get("/petitions/<case_id>")
+@operation(bp, "/petitions/<case_id>", "GET", operation_id="get_petition",
+           summary="信访事项详情与可执行的操作", answer="CaseDetail", errors=(400, 401, 404))
 def petition_detail(case_id: str):
     return _detail(_viewable_case(path_id(case_id)))
 
 
-@bp.post("/petitions/<case_id>/events")
+@operation(bp, "/petitions/<case_id>/events", "POST", operation_id="fire_event",
+           summary="执行操作（状态转换）", description="重试请带 Idempotency-Key，以免同一操作执行两次。",
+           idempotent=True, body="EventRequest", answer="CaseDetail",
+           answer_description="已执行，返回事项的新状态", errors=(400, 401, 403, 404, 409, 422))
 def petition_fire(case_id: str):
     number = path_id(case_id)
     body = read_json(request, "EventRequest")
@@ -139,7 +150,12 @@ def petition_fire(case_id: str):
     return _answer_once(work, body)
 
 
-@bp.post("/petitions/<case_id>/reveal")
+@operation(bp, "/petitions/<case_id>/reveal", "POST", operation_id="reveal_petitioners",
+           summary="查看信访人完整信息（须填写事由，记入操作日志）",
+           description="详情中的信访人信息一律脱敏；本县（区）信访局接访员、督办人员和当前承办单位的"
+                       "承办人可说明事由后查看完整信息，其他角色返回 403。",
+           body="RevealRequest", answer="CaseDetail", answer_description="返回事项详情，信访人信息完整显示",
+           errors=(400, 401, 403, 404, 422))
 def petition_reveal(case_id: str):
     """Petitioners in full, with a reason, audited — the page's 查看完整信息, same policy."""
     number = path_id(case_id)
@@ -152,7 +168,12 @@ def petition_reveal(case_id: str):
     return jsonify(_detail_body(_viewable_case(number), revealed=parties))
 
 
-@bp.get("/stats")
+@operation(bp, "/stats", "GET", operation_id="stats",
+           summary="统计：各县（区）督办数字与按期间、分组的各项指标",
+           description="counties 为今天各县（区）在办、超期等督办数字；groups 与 total 为统计期间内"
+                       "各项指标（口径见 definitions[].formula，与统计页面、导出相同）。"
+                       "期间按北京时间整日计算；登记类指标按收到日期，办结类指标按办结日期。",
+           query="stats", answer="Stats", errors=(400, 401, 403, 422))
 def stats():
     """Today's per-county 督办 figures (``counties``), and every defined figure for a period,
     grouped (``groups``, ``total``, ``definitions``; services/statistics.py)."""
@@ -165,7 +186,11 @@ def stats():
     return jsonify({**serialize.county_figures(figures, today), **serialize.report(report)})
 
 
-@bp.get("/alerts")
+@operation(bp, "/alerts", "GET", operation_id="list_alerts",
+           summary="我的预警消息（红黄蓝预警，未读在前、新的在前）",
+           description="只列出发给调用者本人的预警：责任单位的承办人员与负责人、督办人员"
+                       "按预警级别收到的站内消息。",
+           query="list_alerts", answer="AlertList", errors=(400, 401))
 def alert_list():
     args = parse_query(request, "list_alerts")
     filters = inbox.AlertFilters(unread_only=bool(args.get("unread")), level=args.get("level"),
@@ -174,14 +199,19 @@ def alert_list():
     return jsonify(serialize.alert_page(inbox.list_alerts(get_session(), g.api_actor, filters)))
 
 
-@bp.post("/alerts/<item_id>/acknowledge")
+@operation(bp, "/alerts/<item_id>/acknowledge", "POST", operation_id="acknowledge_alert",
+           summary="确认（已读）一条预警消息",
+           description="记入审计日志；重复确认不改变首次确认时间。他人的消息视为不存在（404）。",
+           answer="Alert", answer_description="已确认，返回该消息", errors=(400, 401, 404))
 def alert_acknowledge(item_id: str):
     number = path_id(item_id, "预警消息编号")
     entry = inbox.acknowledge_alert(get_session(), g.api_actor, now(), number)
     return jsonify(serialize.alert(entry))
 
 
-@bp.get("/calendar/due")
+@operation(bp, "/calendar/due", "GET", operation_id="calendar_due",
+           summary="计算截止日期（与 petition-flow calendar due 相同）", query="calendar_due",
+           answer="Due", errors=(400, 401, 422))
 def calendar_due():
     args = parse_query(request, "calendar_due")
     due = plain_due(current_calendar(get_session()), args["from"], args["days"], args["unit"])
@@ -190,6 +220,7 @@ def calendar_due():
                     "explanation": due.explanation, "calendar_version": due.calendar_version})
 
 
-@bp.get("/openapi.json")
+@operation(bp, "/openapi.json", "GET", operation_id="openapi", summary="本说明文档（OpenAPI 3.1）",
+           answer_description="OpenAPI 文档", public=True)
 def openapi():
     return jsonify(document())

@@ -19,10 +19,8 @@ from transitions import Machine
 
 from ..errors import TransitionNotAllowed, ValidationError
 from .guards import CONDITIONS, CaseView
-from .spec import ROLE_LABELS, InputSpec, TransitionSpec, TriggerSpec, WorkflowSpec
+from .spec import MAX_ID, ROLE_LABELS, InputSpec, TransitionSpec, TriggerSpec, WorkflowSpec
 from .text import text_problem
-
-MAX_ID = 2**31 - 1  # the largest integer key a row can have (PostgreSQL INTEGER)
 
 
 @dataclass(frozen=True)

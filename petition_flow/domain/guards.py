@@ -45,6 +45,19 @@ class CaseView:
     data: dict[str, Any] = field(default_factory=dict)
     clocks: dict[str, ClockView] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+    # The workflow's trigger tags (WorkflowSpec.trigger_tags): ``data`` is keyed by trigger id,
+    # and a guard finds the trigger it reads by what it does, not by its name.
+    tagged: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def fired(self, tag: str) -> bool:
+        return any(name in self.data for name in self.tagged.get(tag, ()))
+
+    def recorded(self, tag: str) -> dict[str, Any]:
+        """The stored inputs of the (first) fired trigger tagged ``tag``, or {}."""
+        for name in self.tagged.get(tag, ()):
+            if name in self.data:
+                return self.data[name] or {}
+        return {}
 
 
 @dataclass(frozen=True)
@@ -124,17 +137,14 @@ def _classified_for_letters_and_visits(view: CaseView, _arg: str | None) -> bool
     return view.category == "appeal" and view.route in (5, 6)
 
 
-# States in which the matter has been answered: a new petition is not a repeat under Art. 19 ¶3
-# (the petitioner's route is 复查/复核), although it may be one under Art. 36 ¶3 after 复核.
-ANSWERED_STATES = frozenset({"evaluation_open", "evaluated", "concluded", "review_decided"})
-
-
-def earlier_case_pending(state: str, final: bool, overdue_duty_clock: bool) -> bool:
+def earlier_case_pending(answered: bool, final: bool, overdue_duty_clock: bool) -> bool:
     """信访工作条例第十九条第三款: a new petition on the same matter is a repeat only while the
     earlier one has been accepted or is being handled within its time limit, or is pending
     with a higher organ (复查/复核). A finished, not-accepted or diverted case (a final state),
-    an answered one, or one whose running period has passed does not make it a repeat."""
-    return not final and state not in ANSWERED_STATES and not overdue_duty_clock
+    an answered one (a state flagged ``answered`` in the workflow: the petitioner's route is
+    复查/复核, although Art. 36 ¶3 may apply after 复核), or one whose running period has passed
+    does not make it a repeat."""
+    return not final and not answered and not overdue_duty_clock
 
 
 def _opens_review(view: CaseView, _arg: str | None) -> bool:
@@ -143,12 +153,12 @@ def _opens_review(view: CaseView, _arg: str | None) -> bool:
     # suggestions (Art. 29), accusations (Art. 30), routes 1-5 and mediation agreements do not.
     if view.category != "appeal" or view.route != 6:
         return False
-    return "reply" in view.data or "reply_simple" in view.data
+    return view.fired("opinion")
 
 
 def _followed_up_if_dissatisfied(view: CaseView, _arg: str | None) -> bool:
-    rating = (view.data.get("evaluate") or {}).get("rating")
-    return rating != "dissatisfied" or bool(view.data.get("follow_up"))
+    rating = view.recorded("evaluation").get("rating")
+    return rating != "dissatisfied" or view.fired("follows_up")
 
 
 CONDITIONS: dict[str, Guard] = {
@@ -231,6 +241,6 @@ ACTIONS = frozenset({
     "clear_responsible_unit",  # a returned matter goes back to the petition bureau
     "take_over_by_actor_unit",  # the acting unit handles the matter itself
     "record_first_handler",  # 首办责任制: set once, never overwritten
-    "hand_over",  # pass on after acceptance, with a reason; the first handler stays
+    "hand_over_to_unit",  # pass on after acceptance, with a reason; the first handler stays
     "mark_recheck_concluded",  # Art. 36 ¶3: the same matter will not be accepted again
 })

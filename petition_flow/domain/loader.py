@@ -21,8 +21,12 @@ from .levels import LEVEL_LABELS, LEVELS, WarningLevel
 from .roles import HOLDER_ROLES, NOTIFY_ROLES
 from .safefile import MAX_WORKFLOW_BYTES, UnsafeFile, check_rule_text, read_rule_file
 from .spec import (
+    CASE_COLUMNS,
+    CLOCK_MEASURES,
     INPUT_TYPES,
     ROLES,
+    STATE_FLAGS,
+    TRIGGER_TAGS,
     AccountabilityRule,
     ClockExtend,
     ClockRule,
@@ -231,17 +235,23 @@ def _states(items: dict, steps, errors: _Errors) -> dict[str, StateSpec]:
         if not isinstance(body, dict):
             errors.add(where, "应为映射。")
             continue
-        _unknown_keys(body, {"label", "step", "final"}, where + ".", errors)
+        _unknown_keys(body, {"label", "step", "final", *STATE_FLAGS}, where + ".", errors)
         if str(body.get("step")) not in step_keys:
             errors.add(where + ".step", f"未知步骤“{body.get('step')}”。")
+        for flag in ("final", *STATE_FLAGS):
+            if flag in body and not isinstance(body[flag], bool):
+                errors.add(f"{where}.{flag}", "应为 true 或 false。")
         out[name] = StateSpec(name, str(body.get("label") or name), str(body.get("step")),
-                              bool(body.get("final", False)))
+                              body.get("final") is True,
+                              closes_case_flag=body.get("closes_case") is True,
+                              answered=body.get("answered") is True,
+                              refusal=body.get("refusal") is True)
     return out
 
 
 def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
     """Clocks reference a code-owned statutory limit (domain/statutory.py) and never restate it."""
-    allowed = {"label", "statutory", "days", "runs_while", "paused_in", "held_by"}
+    allowed = {"label", "statutory", "days", "runs_while", "paused_in", "held_by", "measures"}
     out = {}
     for cid, body in items.items():
         where = f"clocks.{cid}"
@@ -286,12 +296,16 @@ def _clocks(items: dict, states, errors: _Errors) -> dict[str, ClockRule]:
         held_by = body.get("held_by")
         if held_by is not None and held_by not in HOLDER_ROLES:
             errors.add(where + ".held_by", "只能是 " + " 或 ".join(HOLDER_ROLES) + "。")
+        measures = body.get("measures")
+        if measures is not None and measures not in CLOCK_MEASURES:
+            errors.add(where + ".measures", "只能是 " + "、".join(CLOCK_MEASURES) + "。")
         out[cid] = ClockRule(
             id=cid, label=str(body.get("label") or cid), days=days if _is_int(days) else 1,
             unit=limit.unit, article=limit.article, statutory_days=limit.days,
             runs_while=frozenset(runs), paused_in=frozenset(paused),
             max_extension_days=limit.max_extension_days, duty=limit.duty,
             held_by=held_by if held_by in HOLDER_ROLES else None, statutory=limit.key,
+            measures=measures if measures in CLOCK_MEASURES else None,
         )
     return out
 
@@ -341,6 +355,10 @@ def _notices(items: dict, templates_dir: Path | None, errors: _Errors) -> dict[s
         if not isinstance(body, dict) or not body.get("title") or not body.get("template"):
             errors.add(where, "需要 title 和 template。")
             continue
+        _unknown_keys(body, {"title", "template", "internal", "doc_type", "served"}, where + ".",
+                      errors)
+        if "internal" in body and not isinstance(body["internal"], bool):
+            errors.add(where + ".internal", "应为 true 或 false。")
         if templates_dir is not None and not (templates_dir / body["template"]).is_file():
             errors.add(where + ".template", f"模板文件“{body['template']}”不存在。")
         doc_type = str(body.get("doc_type", "告"))
@@ -350,7 +368,7 @@ def _notices(items: dict, templates_dir: Path | None, errors: _Errors) -> dict[s
         if not isinstance(served, bool):
             errors.add(where + ".served", "served 须为 true 或 false。")
         out[nid] = NoticeSpec(nid, str(body["title"]), str(body["template"]), doc_type,
-                              bool(served))
+                              bool(served), body.get("internal") is True)
     return out
 
 
@@ -404,16 +422,49 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
         if not isinstance(body, dict):
             errors.add(where, "应为映射。")
             continue
-        _unknown_keys(body, {"label", "roles", "inputs"}, where + ".", errors)
+        _unknown_keys(body, {"label", "roles", "inputs", "tags", "case_fields", "public"},
+                      where + ".", errors)
         roles = body.get("roles") or []
         for role in roles:
             if role not in ROLES:  # WORKFLOW_ROLES: never the auditor, who handles no case
                 errors.add(where + ".roles", f"未知角色“{role}”。")
         if not roles:
             errors.add(where + ".roles", "至少需要一个角色。")
-        out[name] = TriggerSpec(name, str(body.get("label") or name), frozenset(roles),
-                                _inputs(body.get("inputs") or {}, where + ".inputs", errors))
+        inputs = _inputs(body.get("inputs") or {}, where + ".inputs", errors)
+        tags = body.get("tags") or []
+        for tag in tags if isinstance(tags, list) else [tags]:
+            if tag not in TRIGGER_TAGS:
+                errors.add(where + ".tags", f"未知标记“{tag}”（可用：{'、'.join(TRIGGER_TAGS)}）。")
+        public = body.get("public")
+        if public is not None and (not isinstance(public, str) or not public.strip()):
+            errors.add(where + ".public", "应为告知信访人的文字。")
+        out[name] = TriggerSpec(name, str(body.get("label") or name), frozenset(roles), inputs,
+                                tags=frozenset(tags) if isinstance(tags, list) else frozenset(),
+                                case_fields=_case_fields(body.get("case_fields") or {}, inputs,
+                                                         where + ".case_fields", errors),
+                                public=public if isinstance(public, str) else None)
+    for tag in ("delivery", "evaluation", "follows_up", "classifies", "decides_review"):
+        tagged = [name for name, t in out.items() if tag in t.tags]
+        if len(tagged) > 1:
+            errors.add("triggers", f"标记“{tag}”只能用于一个触发器（{'、'.join(tagged)}）。")
     return out
+
+
+def _case_fields(items, inputs, where: str, errors: _Errors) -> tuple[tuple[str, str], ...]:
+    """``case_fields: {input: column}``: the inputs that are written to the case's columns."""
+    if not isinstance(items, dict):
+        errors.add(where, "应为映射（输入: 事项字段）。")
+        return ()
+    names = {i.name for i in inputs}
+    out = []
+    for name, column in items.items():
+        if name not in names:
+            errors.add(f"{where}.{name}", f"未知输入“{name}”。")
+        elif column not in CASE_COLUMNS:
+            errors.add(f"{where}.{name}", f"事项字段只能是 {'、'.join(CASE_COLUMNS)}。")
+        else:
+            out.append((str(name), str(column)))
+    return tuple(out)
 
 
 def _guard(text: Any, where: str, clocks, errors: _Errors) -> GuardCall:

@@ -12,6 +12,33 @@ __all__ = ["ROLE_LABELS", "ROLES"]
 # Role names and labels come from the one roles table.
 ROLES = WORKFLOW_ROLES
 INPUT_TYPES = ("text", "choice", "bool", "date", "int", "unit")
+MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER); the one definition
+
+# The case columns a trigger's inputs may fill (``case_fields:`` in the YAML): the rest of a
+# trigger's inputs stay in the case's data under the trigger's name.
+CASE_COLUMNS = ("category", "route", "litigation_related", "simple", "major_urgent")
+
+# Flags a state may carry (``states.<id>.<flag>: true``), read by code instead of state ids.
+STATE_FLAGS = {
+    "closes_case": "the case counts as 办结 when it enters this state (final states always do)",
+    "answered": "the matter has been answered: a new petition on it is no repeat under Art. 19 ¶3",
+    "refusal": "the unit decided not to accept the matter (不予受理, Art. 23)",
+}
+
+# What a clock measures (``clocks.<id>.measures``): the figures and lists count by it.
+CLOCK_MEASURES = ("handling_time",)  # 办理期限 (Art. 34, and 简易办理)
+
+# What a trigger does, for code that must find it (``triggers.<id>.tags``) instead of its id.
+TRIGGER_TAGS = {
+    "classifies": "records the classification (研判分类); its roles are the triage staff",
+    "opinion": "issues the written handling opinion whose outcome 复查 compares against",
+    "delivery": "serves the written reply; its delivered_on input is the day of service",
+    "evaluation": "records the petitioner's rating (满意度评价) in its rating input",
+    "follows_up": "records the follow-up visit (回访) a dissatisfied rating needs",
+    "requests_review": "records a 复查 request (Art. 35)",
+    "decides_review": "records the 复查 opinion, with an outcome input",
+    "requests_recheck": "records a 复核 request (Art. 36)",
+}
 
 
 LOCAL_SUFFIX = "@local"  # the stored rule id of a county's stricter 限时办结 clock
@@ -37,6 +64,13 @@ class StateSpec:
     label: str
     step: str
     final: bool = False
+    closes_case_flag: bool = False
+    answered: bool = False
+    refusal: bool = False
+
+    @property
+    def closes_case(self) -> bool:
+        return self.final or self.closes_case_flag
 
 
 @dataclass(frozen=True)
@@ -58,6 +92,7 @@ class ClockRule:
     # level up (county supervisors here), 复核 by the city. Warnings and accountability go there.
     held_by: str | None = None
     statutory: str = ""  # the key of the code-owned limit (domain/statutory.py) it enforces
+    measures: str | None = None  # one of CLOCK_MEASURES, e.g. "handling"
 
 
 @dataclass(frozen=True)
@@ -77,6 +112,7 @@ class NoticeSpec:
     template: str
     doc_type: str = "告"  # the type in its 发文字号 (GB/T 9704-2012 §7.2.4): 告、意、函…
     served: bool = True  # handed to the petitioner against a 送达回证 (签收)
+    internal: bool = False  # sent to an organ, never shown to the petitioner (e.g. 异议函)
 
 
 @dataclass(frozen=True)
@@ -106,6 +142,9 @@ class TriggerSpec:
     label: str
     roles: frozenset[str]
     inputs: tuple[InputSpec, ...]
+    tags: frozenset[str] = frozenset()
+    case_fields: tuple[tuple[str, str], ...] = ()  # (input, case column) pairs
+    public: str | None = None  # the petitioner's plain words for the event; {unit} is filled in
 
 
 @dataclass(frozen=True)
@@ -151,6 +190,14 @@ class LocalLimit:
 
 
 @dataclass(frozen=True)
+class ExtensionApproval:
+    state: str  # the case waits here for the leader
+    request: str  # the trigger whose inputs (days, reason) hold the request
+    approve: str
+    refuse: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WorkflowSpec:
     """A validated workflow. ``warning_levels`` apply to every duty clock."""
 
@@ -192,6 +239,41 @@ class WorkflowSpec:
     def rule_of(self, clock_rule_id: str) -> ClockRule | None:
         """The workflow rule behind a stored clock (a local clock maps to its statutory rule)."""
         return self.clocks.get(base_clock_id(clock_rule_id))
+
+    def tagged(self, tag: str) -> tuple[str, ...]:
+        """The ids of the triggers carrying ``tag`` (TRIGGER_TAGS), in file order."""
+        return tuple(name for name, t in self.triggers.items() if tag in t.tags)
+
+    def trigger_tags(self) -> dict[str, tuple[str, ...]]:
+        """Every tag of TRIGGER_TAGS with the triggers carrying it (what a CaseView holds)."""
+        return {tag: self.tagged(tag) for tag in TRIGGER_TAGS}
+
+    def tagged_one(self, tag: str) -> str | None:
+        found = self.tagged(tag)
+        return found[0] if found else None
+
+    def states_where(self, flag: str) -> tuple[str, ...]:
+        """The ids of the states with ``flag`` (STATE_FLAGS) set, in file order."""
+        return tuple(name for name, s in self.states.items() if getattr(s, flag))
+
+    def clocks_measuring(self, what: str) -> tuple[ClockRule, ...]:
+        return tuple(c for c in self.clocks.values() if c.measures == what)
+
+    def states_measured(self, what: str) -> frozenset[str]:
+        """The states in which a clock measuring ``what`` runs (e.g. the handling states)."""
+        return frozenset().union(*(c.runs_while for c in self.clocks_measuring(what)))
+
+    def extension_approval(self) -> ExtensionApproval | None:
+        """The extension request a leader decides, read from the transitions: the transition
+        that extends a clock is the approval; its source is the pending state; the other
+        transitions out of that state are the refusals; ``days_from`` names the request."""
+        approve = next((t for t in self.transitions if t.extend is not None), None)
+        if approve is None:
+            return None
+        refuse = tuple(dict.fromkeys(t.trigger for t in self.transitions_from(approve.source)
+                                     if t.trigger != approve.trigger))
+        request = approve.extend.days_from.partition(".")[0]
+        return ExtensionApproval(approve.source, request, approve.trigger, refuse)
 
     def step_of(self, state: str) -> StepSpec:
         key = self.states[state].step

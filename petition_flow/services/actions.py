@@ -147,6 +147,6 @@ ACTION_IMPLEMENTATIONS: dict[str, Callable[[ActionContext], None]] = {
     "clear_responsible_unit": clear_responsible_unit,
     "take_over_by_actor_unit": take_over_by_actor_unit,
     "record_first_handler": record_first_handler,
-    "hand_over": hand_over,
+    "hand_over_to_unit": hand_over,
     "mark_recheck_concluded": mark_recheck_concluded,
 }

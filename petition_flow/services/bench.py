@@ -24,7 +24,7 @@ import statistics
 import sys
 import time as perf
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from ..clock import CHINA_TZ, local_date
 from ..db import begin_write
 from ..domain.identity import id_check_digit
 from ..domain.roles import ROLE_TABLE, role, roles_with
+from ..domain.spec import WorkflowSpec
 from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User, blind_index
 from ..sealed import Sealed
 from .actor import SYSTEM, Actor
@@ -44,6 +45,7 @@ from .audit import GENESIS, chain_hash
 from .chainseal import entry_mac, head_mac
 from .notify import NotifyConfig
 from .petitions import fire_transition, register_petition
+from .rules import default_spec
 
 # The bench's actors, named after the roles table's: who registers, who handles, the city.
 RECEPTION = roles_with("register")[0]
@@ -55,31 +57,45 @@ CASE_PREFIX = "B-"
 COUNTY_WEIGHTS = {"meixian": 3, "jintai": 2, "chencang": 2, "longxian": 2}  # others: 1
 UNIT_WEIGHTS = {"hrss": 4, "housing": 3, "natural_resources": 2, "police": 2, "justice": 1,
                 "court": 1, "procuratorate": 1, "politico_legal": 1, "discipline": 1}
-# state -> (weight, running clock rule or None, has responsible unit, has first handler)
-STATES = {
-    "registered": (3, "routing", False, False),
-    "triaged": (2, "routing", False, False),
-    "transferred": (5, "acceptance_notice", True, False),
-    "under_handling": (22, "handling", True, True),
-    "hearing": (1, "handling", True, True),
-    "mediation": (1, "handling", True, True),
-    "extension_requested": (1, "handling", True, True),
-    "under_study": (2, None, True, True),
-    "under_investigation": (2, None, True, True),
-    "simple_handling": (2, "simple_handling", True, True),
-    "replied": (3, None, True, True),
-    "evaluation_open": (3, None, True, True),
-    "evaluated": (2, None, True, True),
-    "concluded": (48, None, True, True),
-    "final": (3, None, True, True),
-}
-CLOSED = ("concluded", "final")
-CLOCK_RULES = {  # rule -> (label, article, days)
-    "routing": ("转送交办期限", "信访工作条例第二十二条", 15),
-    "acceptance_notice": ("受理告知期限", "信访工作条例第二十三条第三款", 15),
-    "handling": ("办理期限", "信访工作条例第三十四条", 60),
-    "simple_handling": ("简易办理期限", "信访工作条例第三十四条", 10),
-}
+@dataclass(frozen=True)
+class SeedState:
+    """How the seeder fills cases in one workflow state (read from the loaded spec)."""
+
+    weight: int
+    rule: str | None  # the duty clock running there, if any
+    has_unit: bool  # past 研判分流: a responsible unit
+    has_first: bool  # past 交办转送: a first handler (首办责任制)
+    closed: bool
+
+
+def seed_states(spec: WorkflowSpec) -> dict[str, SeedState]:
+    """The states the seeder spreads cases over, and how, from the workflow: every open state
+    and every state flagged ``closes_case`` that is not final (办结, most of a real database);
+    the running clock is the first duty clock with statutory days that runs unpaused there.
+    The weights echo a county's load: most cases concluded, many in the first handling state."""
+    steps = [step.key for step in spec.steps]
+    handling = spec.states_measured("handling_time")
+    out: dict[str, SeedState] = {}
+    busiest = next((name for name in spec.states if name in handling), None)
+    for name, state in spec.states.items():
+        if state.final:
+            continue
+        rule = next((c.id for c in spec.clocks.values()
+                     if name in c.runs_while and name not in c.paused_in and c.duty
+                     and c.statutory_days is not None), None)
+        position = steps.index(state.step)
+        weight = (48 if state.closes_case else 22 if name == busiest else 1 if name in handling
+                  else 3 if name == spec.initial else 2)
+        out[name] = SeedState(weight, rule, position >= 2, position >= 3, state.closes_case)
+    return out
+
+
+def seed_clocks(spec: WorkflowSpec) -> dict[str, tuple[str, str, int]]:
+    """Clock rule -> (label, article, days) as the workflow and the statutory table give them."""
+    return {c.id: (c.label, c.article, c.days) for c in spec.clocks.values()
+            if c.duty and c.statutory_days is not None}
+
+
 SUMMARIES = ["反映拖欠农民工工资问题", "反映征地补偿标准问题", "反映物业服务纠纷", "反映邻里宅基地纠纷",
              "反映社保待遇核定问题", "建议改善农村道路", "检举村干部违规问题", "反映房屋质量问题"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
@@ -185,8 +201,12 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
     division = dict(session.execute(select(Region.code, Region.division_code)).all())
     counties = list(world.regions)
     county_w = [COUNTY_WEIGHTS.get(c, 1) for c in counties]
-    state_names = list(STATES)
-    state_w = [STATES[s][0] for s in state_names]
+    spec = default_spec()
+    states, clock_rules = seed_states(spec), seed_clocks(spec)
+    stopped_rule = spec.clocks_measuring("handling_time")[0].id  # the handling clock, stopped
+    at_registration = {start.clock for start in spec.register_start}
+    state_names = list(states)
+    state_w = [states[s].weight for s in state_names]
     start = bench_case_count(session)
     first_id = (session.execute(select(func.max(Case.id))).scalar_one() or 0) + 1
     system = dict(actor_user_id=None, actor_username=SYSTEM.username, actor_unit_id=None,
@@ -210,20 +230,19 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
             case_id = first_id + done + k
             county = rng.choices(counties, county_w)[0]
             state = rng.choices(state_names, state_w)[0]
-            _, rule, has_unit, has_first = STATES[state]
-            closed = state in CLOSED
-            age = rng.randint(60, 720) if rule is None else rng.randint(0, CLOCK_RULES[rule][2]
+            _, rule, has_unit, has_first, closed = astuple(states[state])
+            age = rng.randint(60, 720) if rule is None else rng.randint(0, clock_rules[rule][2]
                                                                          + 20)
             received = datetime.combine(today - timedelta(days=age),
                                         datetime.min.time(), CHINA_TZ) + timedelta(
                 hours=rng.randint(8, 17), minutes=rng.randint(0, 59))
             unit = (rng.choices([u for u, _ in world.units[county]],
                                 [w for _, w in world.units[county]])[0] if has_unit else None)
-            category, route = ("appeal", 6) if state != "registered" else (None, None)
+            category, route = ("appeal", 6) if state != spec.initial else (None, None)
             summary = rng.choice(SUMMARIES)
             cases.append(dict(
                 id=case_id, case_no=f"{CASE_PREFIX}{number:09d}", query_code=f"B{number:09d}",
-                workflow="meixian_six_step", workflow_version="bench", state=state,
+                workflow=spec.name, workflow_version="bench", state=state,
                 region_id=world.regions[county], registered_unit_id=world.bureaus[county],
                 responsible_unit_id=unit, first_handler_unit_id=unit if has_first else None,
                 first_handled_at=received + timedelta(days=5) if has_first else None,
@@ -242,9 +261,9 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                 parties[-1].update(id_number_index=blind_index("id_number",
                                                                parties[-1]["id_number"]),
                                    phone_index=blind_index("phone", parties[-1]["phone"]))
-            clock_rule = rule or "handling"
-            label, article, days = CLOCK_RULES[clock_rule]
-            trigger = local_date(received) + timedelta(days=0 if rule == "routing" else 3)
+            clock_rule = rule or stopped_rule
+            label, article, days = clock_rules[clock_rule]
+            trigger = local_date(received) + timedelta(days=0 if rule in at_registration else 3)
             due = trigger + timedelta(days=days)
             blue, yellow, red = _levels(due, days)
             running = rule is not None
@@ -262,7 +281,7 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
                     due - timedelta(days=rng.randint(-5, 40)), datetime.min.time(), CHINA_TZ),
             ))
             seq += 1
-            entry = dict(system, seq=seq, at=received, case_id=case_id, to_state="registered",
+            entry = dict(system, seq=seq, at=received, case_id=case_id, to_state=spec.initial,
                          details={"case_no": cases[-1]["case_no"], "bench": True},
                          prev_hash=prev)
             entry["hash"] = prev = chain_hash(prev, _Entry(entry))
@@ -531,9 +550,13 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
     measures.append(_measure("register_petition", times))
 
     later = now + timedelta(hours=1)
+    # The triage trigger, and the first that sends the case to a unit (转送), from the spec.
+    spec = default_spec()
+    classify = spec.tagged_one("classifies")
+    transfer = next(t.trigger for t in spec.transitions if "assign_responsible_unit" in t.actions)
     with session_factory() as session:
         times = [_timed(lambda cid=cid, county=county: fire_transition(
-            session, receptions[county], later, cid, "classify",
+            session, receptions[county], later, cid, classify,
             {"category": "appeal", "route": "6"})) for cid, county in fresh]
     measures.append(_measure("fire_transition_classify", times))
     with session_factory() as session:
@@ -541,7 +564,7 @@ def run_bench(engine, session_factory, now: datetime, cases: int, *, changes: in
         for cid, county in fresh:
             unit = world.units[county][rng.randrange(len(world.units[county]))][0]
             times.append(_timed(lambda cid=cid, county=county, unit=unit: fire_transition(
-                session, receptions[county], later, cid, "transfer", {"unit": unit})))
+                session, receptions[county], later, cid, transfer, {"unit": unit})))
     measures.append(_measure("fire_transition_transfer", times))
 
     # Sweeps: first drain whatever is due today (earlier runs, the fresh cases), then idle.

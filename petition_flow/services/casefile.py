@@ -304,14 +304,16 @@ class ExtensionRequest:
 def extension_requests(session: Session, actor: Actor, today: date) -> list[ExtensionRequest]:
     """Pending 申请延期 of the unit leader's own unit, oldest deadline first."""
     require_permission(actor, "lead_unit")
-    page = list_cases(session, actor, CaseFilters(state="extension_requested", per_page=200),
-                      today)
+    pending = default_spec().extension_approval()  # read from the workflow's transitions
+    if pending is None:
+        return []
+    page = list_cases(session, actor, CaseFilters(state=pending.state, per_page=200), today)
     out = []
     for row in page.rows:
         case = load_case(session, row.id)
         if not can_act(actor, case):
             continue
-        asked = case.data.get("request_extension", {})
+        asked = case.data.get(pending.request, {})
         out.append(ExtensionRequest(case, int(asked.get("days", 0)),
                                     str(asked.get("reason", "")), row.next_due))
     return out

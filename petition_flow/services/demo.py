@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,10 +20,12 @@ from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.roles import ACCOUNT_ROLES, ROLE_LABELS, ROLE_TABLE, role, roles_with
 from ..models import Case, Region, User
 from . import documents
+from ..paths import workflows_dir
 from .actor import SYSTEM, Actor
 from .audit import AuditBatch
 from .org import PILOTS, create_user, unit_by_code
 from .petitions import fire_transition, register_petition
+from .rules import default_spec
 
 DEMO_PASSWORD = "baoji-demo-2026"
 CITY = "baoji"  # the region code of the city
@@ -54,54 +59,23 @@ LITIGATION = ("反映民事判决执行不到位", "请求法院加大执行力�
 ADMIN = ("对行政处罚决定不服", "请求撤销行政处罚决定",
          "本人经营的门店被处以罚款两万元，认为事实认定有误。")
 
-APPEAL6 = {"category": "appeal", "route": "6"}
-REPLY = {"outcome": "explain", "opinion": "经调查核实，已督促相关单位依法处理，并向信访人解释说明有关政策。",
-         "legal_basis": "《信访工作条例》第三十二条及相关政策规定"}
-BASE = ["classify", "transfer", "accept"]
 
 
-# target state -> (age in days, matter, classification, step names after registration)
-SCENARIOS = [
-    ("registered", 1, 0, None, []),
-    ("triaged", 3, 1, APPEAL6, ["classify"]),
-    ("transferred", 4, 2, APPEAL6, ["classify", "transfer"]),
-    ("objected", 5, 3, APPEAL6, ["classify", "transfer", "object"]),
-    ("not_accepted", 12, 4, APPEAL6, ["classify", "transfer", "reject"]),
-    ("under_handling", 10, 5, APPEAL6, BASE),
-    ("under_handling", 29, 6, APPEAL6, BASE),  # due soon (Meixian: 30 days)
-    ("under_handling", 75, 7, APPEAL6, BASE),  # overdue everywhere
-    ("hearing", 20, 0, APPEAL6, BASE + ["start_hearing"]),
-    ("mediation", 18, 1, APPEAL6, BASE + ["mediate"]),
-    ("extension_requested", 26, 2, APPEAL6, BASE + ["request_extension"]),
-    ("under_handling", 40, 3, APPEAL6, BASE + ["request_extension", "approve_extension"]),
-    ("under_study", 15, "suggestion", {"category": "suggestion"}, BASE),
-    ("under_investigation", 15, "accusation", {"category": "accusation"}, BASE),
-    ("simple_handling", 5, 4, {**APPEAL6, "simple": "1"}, ["classify", "handle_simply"]),
-    ("replied", 30, 5, APPEAL6, BASE + ["reply"]),
-    ("replied", 25, 6, APPEAL6, BASE + ["mediate", "mediation_agreed"]),
-    ("evaluation_open", 35, 7, APPEAL6, BASE + ["reply", "deliver"]),
-    ("evaluated", 40, 0, APPEAL6, BASE + ["reply", "deliver", "evaluate"]),
-    ("concluded", 45, 1, APPEAL6, BASE + ["reply", "deliver", "evaluate", "close"]),
-    ("review_requested", 50, 2, APPEAL6, BASE + ["reply", "deliver", "request_review"]),
-    ("review_decided", 70, 3, APPEAL6,
-     BASE + ["reply", "deliver", "request_review", "decide_review"]),
-    ("recheck_requested", 80, 4, APPEAL6,
-     BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck"]),
-    ("recheck_hearing", 85, 5, APPEAL6,
-     BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",
-             "start_recheck_hearing"]),
-    ("final", 120, 6, APPEAL6,
-     BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",
-             "decide_recheck"]),
-    ("final", 130, 7, APPEAL6, BASE + ["reply", "deliver", "evaluate", "close", "finalize"]),
-    ("diverted_politico_legal", 6, "litigation",
-     {"category": "appeal", "route": "1", "litigation_related": "1"},
-     ["classify", "divert_politico_legal"]),
-    ("transferred_discipline", 6, "accusation", {"category": "accusation"},
-     ["classify", "transfer_discipline"]),
-    ("routed_to_legal_procedure", 6, "administrative", {"category": "appeal", "route": "4"},
-     ["classify", "route_legal_procedure"]),
-]
+def demo_script_path(workflow: str = DEFAULT_WORKFLOW) -> Path:
+    """The demo script of a workflow: workflows/demo/<name>.yaml (it names the workflow's
+    states and triggers, so it is data beside the workflow, not code)."""
+    return workflows_dir() / "demo" / f"{workflow}.yaml"
+
+
+def load_demo_script(path: Path | None = None) -> dict[str, Any]:
+    return yaml.safe_load((path or demo_script_path()).read_text(encoding="utf-8"))
+
+
+SCRIPT = load_demo_script()
+APPEAL6 = SCRIPT["classifications"]["appeal6"]
+REPLY = SCRIPT["inputs"][default_spec().tagged("opinion")[0]]
+# Days after the previous step at which each step happens (windows need real gaps).
+GAP: dict[str, int] = SCRIPT["gaps"]
 
 
 def step_role(step: str) -> str:
@@ -112,14 +86,7 @@ def step_role(step: str) -> str:
 
 
 def _spec():
-    from .petitions import all_engines
-
-    return all_engines()[DEFAULT_WORKFLOW].spec
-
-
-# Days after registration at which each step happens (windows need real gaps).
-GAP = {"deliver": 2, "request_review": 5, "decide_review": 20, "request_recheck": 5,
-       "decide_recheck": 20, "finalize": 35, "close": 3, "reject": 3, "approve_extension": 2}
+    return default_spec()
 
 
 @dataclass
@@ -152,7 +119,7 @@ def seed_demo(session: Session, now: datetime) -> DemoSummary:
     with documents.rendered_later():
         for county in PILOTS:
             region = session.execute(select(Region).where(Region.code == county)).scalar_one()
-            for i, scenario in enumerate(SCENARIOS):
+            for i, scenario in enumerate(SCRIPT["scenarios"]):
                 n += 1
                 _play(session, actors, county, region, now, scenario, n, i)
             _repeats(session, actors, county, region, now, n)
@@ -216,47 +183,27 @@ def _form(region: Region, n: int, matter, received: datetime, collective=False) 
 
 
 def step_inputs(session, step: str, region: Region, day: date, classification) -> dict:
-    """Realistic inputs for ``step`` (also used by the tests to walk cases)."""
-    if step == "classify":
+    """Realistic inputs for ``step`` from the demo script (also used by the tests to walk
+    cases): "today"/"today+N" become dates, "unit:<code>" the county's unit, "{region}" its
+    name; the triage step takes the case's classification."""
+    given = SCRIPT["inputs"].get(step, {})
+    if given == "classification":
         return dict(classification)
-    if step in ("transfer", "assign"):
-        due = {"assigned_due": (day + timedelta(days=20)).isoformat()} if step == "assign" else {}
-        return {"unit": unit_by_code(session, f"{region.code}.hrss").id, **due}
-    if step == "hand_over":
-        return {"unit": unit_by_code(session, f"{region.code}.housing").id,
-                "reason": "经核实，该事项主要涉及住房和城乡建设部门职责。"}
-    if step in ("reply", "reply_simple", "decide_review", "decide_recheck"):
-        extra = {"served_on": day.isoformat()} if step == "decide_review" else {}
-        return {**REPLY, **extra}
-    return {
-        "reject": {"reason": "该事项已进入诉讼程序。", "route_hint": "请向人民法院了解案件进展。"},
-        "object": {"reason": "该事项属于住房和城乡建设部门职权范围。"},
-        "divert_politico_legal": {"target": f"{region.name}人民法院", "reason": "涉法涉诉事项"},
-        "transfer_discipline": {"target": f"{region.name}纪委监委", "reason": "检举党员干部违纪"},
-        "route_legal_procedure": {"target": "行政复议程序", "reason": "对行政处罚不服"},
-        "start_hearing": {"hearing_on": day.isoformat()},
-        "mediation_agreed": {"agreement_kind": "mediation",
-                             "agreement": "双方同意分两期结清全部款项。"},
-        "request_extension": {"days": 15, "reason": "涉及多个部门，需进一步调查核实。"},
-        "deliver": {"delivery_method": "in_person", "delivered_on": day.isoformat(),
-                    "receipt": "signed"},
-        "evaluate": {"rating": "satisfied", "comment": "办理及时。"},
-        "request_review": {"reason": "对处理意见不服。", "received_on": day.isoformat()},
-        "request_recheck": {"reason": "对复查意见仍不服。", "received_on": day.isoformat()},
-        "end_hearing": {"record": "听证会听取了双方意见。"},
-        "end_recheck_hearing": {"record": "复核听证会听取了信访人和原办理单位意见。"},
-        "mediation_failed": {"reason": "双方对金额分歧较大，调解未成。"},
-        "refuse_extension": {"reason": "现有材料足以作出处理意见。"},
-        "follow_up": {"record": "电话回访，信访人表示理解。"},
-        "close_unevaluated": {"reason": "信访人未在评价期内评价。"},
-        "reject_objection": {"reason": "经审查，该事项属于贵单位职权范围。"},
-        "close_as_repeat": {"reason": "同一事项仍在办理期限内（第十九条第三款）。"},
-        "refuse_repeat": {"reason": "同一诉求、同一事实和理由已经复核终结（第三十六条第三款）。"},
-    }.get(step, {})
+    out = {}
+    for name, value in given.items():
+        if isinstance(value, str) and (value == "today" or value.startswith("today+")):
+            value = (day + timedelta(days=int(value.partition("+")[2] or 0))).isoformat()
+        elif isinstance(value, str) and value.startswith("unit:"):
+            value = unit_by_code(session, f"{region.code}.{value[5:]}").id
+        elif isinstance(value, str):
+            value = value.replace("{region}", region.name)
+        out[name] = value
+    return out
 
 
 def _play(session, actors, county, region, now, scenario, n, i) -> Case:
-    target, age, matter, classification, steps = scenario
+    age, matter, steps = scenario["age"], scenario["matter"], scenario["steps"]
+    classification = SCRIPT["classifications"].get(scenario.get("classification"), {})
     start = local_date(now) - timedelta(days=age)
     received = _at(start, 9)
     reg = register_petition(session, _actor(actors, county, roles_with("register")[0]), received,
@@ -273,17 +220,14 @@ def _play(session, actors, county, region, now, scenario, n, i) -> Case:
 def _repeats(session, actors, county, region, now, n) -> None:
     """A repeat of an open case, and a petition after 复核 that is not accepted again."""
     reception = _actor(actors, county, roles_with("register")[0])
-    for k, (age, steps, close) in enumerate([
-        (20, BASE, "close_as_repeat"),
-        (140, BASE + ["reply", "deliver", "request_review", "decide_review", "request_recheck",
-                      "decide_recheck"], "refuse_repeat"),
-    ]):
+    for k, repeat in enumerate(SCRIPT["repeats"]):
         original = _play(session, actors, county, region, now,
-                         ("", age, k, APPEAL6, steps), n + 1 + k, 0)
+                         {"age": repeat["age"], "matter": k, "classification": "appeal6",
+                          "steps": repeat["steps"]}, n + 1 + k, 0)
         received = _at(local_date(now), 8)
         form = _form(region, n + 1 + k, _matter(k), received)
         form.update(repeat_of_id=original.id, repeat_reason=None)
         reg = register_petition(session, reception, received, form)
-        reason = ("同一事项仍在办理期限内（第十九条第三款）。" if close == "close_as_repeat"
-                  else "同一诉求、同一事实和理由已经复核终结（第三十六条第三款）。")
+        close = repeat["then"]
+        reason = SCRIPT["inputs"][close]["reason"]
         fire_transition(session, reception, received, reg.case.id, close, {"reason": reason})

@@ -27,7 +27,6 @@ from .petitions import engine_for, load_case
 from .recusal import ARTICLE as ART28
 from .recusal import is_recused
 
-CLASSIFY = "classify"  # the triage trigger (研判分类) of the workflows: its roles record the accused
 MAX_NAMES = 20
 NAME_MAX = 64
 REASON_MAX = 500
@@ -40,8 +39,10 @@ def split_names(text: str | None) -> list[str]:
 
 
 def _recorders(case: Case) -> frozenset[str]:
-    trigger = engine_for(case).spec.triggers.get(CLASSIFY)
-    return trigger.roles if trigger else frozenset()
+    """The roles of the workflow's triage trigger (研判分类, tagged ``classifies``)."""
+    spec = engine_for(case).spec
+    name = spec.tagged_one("classifies")
+    return spec.triggers[name].roles if name else frozenset()
 
 
 def may_record_accused(actor: Actor, case: Case) -> bool:

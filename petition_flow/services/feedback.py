@@ -171,9 +171,11 @@ class StaffFeedback:
 
 
 def _recorded(case: Case) -> tuple[str | None, str]:
-    """The evaluation staff entered (trigger ``evaluate`` of the workflow), as its label."""
-    trigger = engine_for(case).spec.triggers.get("evaluate")
-    stored = case.data.get("evaluate") or {}
+    """The evaluation staff entered (the trigger tagged ``evaluation``), as its label."""
+    spec = engine_for(case).spec
+    name = spec.tagged_one("evaluation")
+    trigger = spec.triggers.get(name) if name else None
+    stored = case.data.get(name) or {} if name else {}
     if trigger is None or not stored.get("rating"):
         return None, ""
     rating = next((i.choice_label(stored["rating"]) for i in trigger.inputs

@@ -34,7 +34,6 @@ from .throttle import Throttle
 
 CHANNEL = "web"
 BUREAU_KIND = "bureau"  # the county petition bureau (信访局) receives online petitions
-RECEIPT_NOTICES = ("receipt_route", "rights_duties")  # 两告知, issued at registration
 CONSENT = "请阅读并确认《信访人权利义务告知书》。"
 
 

@@ -37,7 +37,6 @@ from .org import BUREAU_KIND
 from .registration import RegistrationForm, validate_registration
 from .repeats import RepeatMatch, find_repeats, repeat_blocks
 
-CASE_COLUMNS = ("category", "route", "litigation_related", "simple", "major_urgent")
 QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -94,7 +93,7 @@ def case_view(session: Session, case: Case, today: date) -> CaseView:
                     litigation_related=case.litigation_related, simple=case.simple,
                     repeat_of_state=repeat_state, repeat_of_final=repeat_final,
                     repeat_of_pending=repeat_pending, data=case.data, clocks=clocks,
-                    received_on=local_date(case.received_at),
+                    received_on=local_date(case.received_at), tagged=engine.spec.trigger_tags(),
                     state_entered_on=_state_entered_on(session, case),
                     with_petition_bureau=unit is not None and unit.kind == BUREAU_KIND)
 
@@ -261,9 +260,9 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
     case.state, case.updated_at = after, now
     stored = _jsonable(inputs)
     case.data = {**case.data, trigger: stored}
-    for column in CASE_COLUMNS:
-        if column in inputs:
-            value = inputs[column]
+    for name, column in decision.trigger.case_fields:  # the workflow's case_fields: map
+        if name in inputs:
+            value = inputs[name]
             setattr(case, column, int(value) if column == "route" else value)
     audit.add("transition", case_id=case.id, from_state=before, to_state=after,
               trigger=trigger, label=decision.trigger.label, inputs=stored)
@@ -294,7 +293,7 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
             extend_clock(case, local.id, days, local, calendar, audit, spec.warning_levels)
         notice_data.update(days=days, reason=case.data[src].get("reason"),
                            new_due_date=clock.due_date)
-    if spec.states[after].final or after == "concluded":
+    if spec.states[after].closes_case:
         case.closed_at = case.closed_at or now
     _issue(session, case, decision.transition.notices, actor, now, notice_data, audit)
     audit.flush(session)
@@ -330,7 +329,7 @@ def _notice_data(session, case, decision, inputs) -> dict[str, Any]:
             data[f"{spec_input.name}_label"] = spec_input.choice_label(inputs[spec_input.name])
         if spec_input.type == "unit" and spec_input.name in inputs:
             data["unit_name"] = session.get(Unit, inputs[spec_input.name]).name
-    if decision.trigger.name in ("transfer", "assign"):
+    if "assign_responsible_unit" in decision.transition.actions:  # 转送 or 交办: say which
         data["mode_label"] = decision.trigger.label
     if case.repeat_of_id is not None:
         data["original_case_no"] = session.get(Case, case.repeat_of_id).case_no

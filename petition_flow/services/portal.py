@@ -41,8 +41,6 @@ WRONG = "信访件编号或查询码不正确，请核对后重新输入。"
 CASE_NO = re.compile(r"^\d{6}-\d{4}-\d{6}$")
 # A dummy that no real code equals: an unknown number costs the same comparison.
 _DUMMY = "\x00" * 8
-# 异议函 goes to the transferring bureau (第二十三条第三款), not to the petitioner.
-INTERNAL_NOTICES = frozenset({"objection"})
 PLAIN_STEPS = {
     "1": "您的信访事项已登记，信访工作机构正在审查。",
     "2": "信访工作机构正在研判分类，确定处理途径。",
@@ -51,20 +49,6 @@ PLAIN_STEPS = {
     "5": "处理意见已经作出，正在向您送达。",
     "6": "处理意见已送达。您可以评价办理结果；对处理意见不服的，可以在期限内请求复查。",
     "review": "您的信访事项正在复查、复核程序中。",
-}
-# The events a petitioner is told of, in plain words; {unit} is the unit it went to.
-PUBLIC_EVENTS = {
-    "transfer": "转送{unit}办理", "assign": "交办{unit}办理", "hand_over": "移交{unit}办理",
-    "accept": "受理", "reject": "不予受理", "handle_simply": "适用简易办理",
-    "refuse_repeat": "不再受理", "close_as_repeat": "作重复信访处理",
-    "divert_politico_legal": "导入法律程序", "transfer_discipline": "转有关机关处理",
-    "route_legal_procedure": "导入法定程序", "start_hearing": "组织听证",
-    "end_hearing": "听证结束", "approve_extension": "延长办理期限",
-    "reply": "出具信访处理意见书", "reply_simple": "出具简易办理意见",
-    "mediation_agreed": "达成调解（和解）协议", "deliver": "送达处理意见书",
-    "request_review": "复查请求已登记", "decide_review": "出具复查意见书",
-    "request_recheck": "复核请求已登记", "decide_recheck": "出具复核意见书",
-    "close": "办结", "close_unevaluated": "办结", "finalize": "终结",
 }
 
 
@@ -200,13 +184,15 @@ def _unit_name(session: Session, unit_id) -> str:
 
 
 def _events(session: Session, case: Case) -> list[PublicEvent]:
+    spec = engine_for(case).spec
     out = [PublicEvent(local_date(case.created_at), "登记")]
     rows = session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id,
                                                     AuditEntry.action == "transition")
                            .order_by(AuditEntry.seq)).scalars()
     for entry in rows:
         d = entry.details or {}
-        phrase = PUBLIC_EVENTS.get(d.get("trigger", ""))
+        trigger = spec.triggers.get(d.get("trigger", ""))
+        phrase = trigger.public if trigger else None  # the workflow's ``public:`` words
         if phrase is None:
             continue  # internal steps (研判、异议、回访…) are not the petitioner's
         unit = (d.get("inputs") or {}).get("unit")
@@ -223,8 +209,14 @@ def _scrub(case: Case, body: str) -> str:
     return body
 
 
+def _internal(spec, kind: str) -> bool:
+    notice = spec.notices.get(kind)
+    return notice is not None and notice.internal
+
+
 def delivered_on(case: Case) -> date | None:
-    value = (case.data.get("deliver") or {}).get("delivered_on")
+    name = engine_for(case).spec.tagged_one("delivery")  # the trigger that serves the reply
+    value = (case.data.get(name) or {}).get("delivered_on") if name else None
     return date.fromisoformat(value) if value else None
 
 
@@ -289,7 +281,8 @@ def petitioner_file(session: Session, case: Case, now: datetime,
         final=state.final, events=_events(session, case),
         notices=[PublicNotice(n.id, n.kind, n.title, local_date(n.issued_at),
                               _scrub(case, petitioner_notice_text(actor, case, n.body)))
-                 for n in notices if n.kind not in INTERNAL_NOTICES],
+                 # 异议函 goes to the transferring bureau (第二十三条第三款): ``internal``
+                 for n in notices if not _internal(spec, n.kind)],
         windows=windows, evaluation=evaluation,
         evaluation_due=due if due is not None and evaluation is None and today <= due
         else None,

@@ -19,7 +19,7 @@ from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.roles import SYSTEM_ROLE
 from ..errors import PermissionDenied, ValidationError
 from ..models import Case, Clock, Region
-from . import scope
+from . import rules, scope
 from .actor import Actor
 from .confidentiality import hidden_clause
 
@@ -341,17 +341,15 @@ def _stopped_on_time(session: Session):
     return Clock.stopped_at < Clock.due_date + literal_column("interval '16 hours'")
 
 
-_HANDLING_STATES = ("under_handling", "hearing", "mediation", "extension_requested",
-                    "simple_handling")
-
-
-# What the two rates count, shared by the figures and by the lists behind them.
+# What the two rates count, shared by the figures and by the lists behind them: the clocks
+# tagged ``measures: handling`` in the workflow, and the states they run in.
 def _handling_clock_done():
-    return and_(Clock.rule.in_(("handling", "simple_handling")), Clock.status == "stopped")
+    return and_(Clock.rule.in_(tuple(rules.clocks_measuring("handling_time"))),
+                Clock.status == "stopped")
 
 
 def _past_handling():
-    return Case.state.notin_(_HANDLING_STATES)
+    return Case.state.notin_(rules.states_measured("handling_time"))
 
 
 def _first_handled():

@@ -47,7 +47,8 @@ def repeat_blocks(case: Case, today: date) -> bool:
     # The statutory periods only: a missed local 限时办结 target does not end the handling.
     overdue = any(c.duty and c.status != "stopped" and c.due_date < today
                   and not is_local_clock(c.rule) for c in case.clocks)
-    return earlier_case_pending(case.state, state is None or state.final, overdue)
+    return earlier_case_pending(state is not None and state.answered,
+                                state is None or state.final, overdue)
 
 
 def _same_petitioner(ids: list[str], pairs: list[tuple[str, str]]) -> list:

@@ -40,6 +40,7 @@ from sqlalchemy import (
     and_,
     cast,
     exists,
+    false,
     func,
     literal,
     literal_column,
@@ -56,14 +57,13 @@ from ..domain.guards import CATEGORIES
 from ..domain.roles import SYSTEM_ROLE
 from ..errors import PermissionDenied, ValidationError
 from ..models import Case, Clock, Region, Unit
-from . import queries, scope
+from . import queries, rules, scope
 from .actor import Actor
 from .notices import CHANNELS
 
 ESCALATION_WINDOW_DAYS = 90
 MAX_PERIOD_DAYS = 366 * 20
 SATISFIED = ("satisfied", "basically_satisfied")
-HANDLING_RULES = {"handling": 60, "simple_handling": 10}  # rule -> statutory days (第三十四条)
 GROUPS = {"county": "县（区）", "unit": "承办单位", "category": "类别", "channel": "信访渠道",
           "month": "月份", "quarter": "季度", "year": "年度"}
 PERIOD_GROUPS = ("month", "quarter", "year")
@@ -155,14 +155,22 @@ def _after_window(session: Session, column, days: int):
 # --- the sets ----------------------------------------------------------------------------
 
 
+def _handling_rules() -> dict[str, int]:
+    """Clock rule -> statutory days, for the clocks tagged ``measures: handling`` (第三十四条,
+    and 简易办理); the days come from the code-owned statutory table through the workflow."""
+    return {cid: rule.statutory_days for cid, rule in rules.clocks_measuring("handling_time").items()
+            if rule.statutory_days is not None}
+
+
 def _handling_clock(*more):
-    return exists().where(Clock.case_id == Case.id, Clock.rule.in_(tuple(HANDLING_RULES)),
+    return exists().where(Clock.case_id == Case.id, Clock.rule.in_(tuple(_handling_rules())),
                           Clock.status == "stopped", *more)
 
 
 def _rule_case():
     """The statutory days of the clock's rule."""
-    return sql_case(*[(Clock.rule == r, d) for r, d in HANDLING_RULES.items()], else_=Clock.days)
+    return sql_case(*[(Clock.rule == r, d) for r, d in _handling_rules().items()],
+                    else_=Clock.days)
 
 
 def _greatest(expr):
@@ -192,13 +200,19 @@ def _input(session: Session, trigger: str, name: str):
         .op("->>")(literal_column(f"'{name}'"))
 
 
+def _any_present(session: Session, tag: str):
+    """A trigger tagged ``tag`` in the workflow was fired on the case."""
+    return or_(false(), *(_present(session, name) for name in rules.tagged(tag)))
+
+
 def _resolved(session: Session, today: date):
-    reviewed = _present(session, "request_review")
+    reviewed = _any_present(session, "requests_review")
+    decision = rules.tagged_one("decides_review")
     upheld = and_(
-        _present(session, "decide_review"),
-        _input(session, "decide_review", "outcome") == func.coalesce(
-            _input(session, "reply", "outcome"), _input(session, "reply_simple", "outcome")),
-        not_(_present(session, "request_recheck")))
+        _present(session, decision),
+        _input(session, decision, "outcome") == func.coalesce(
+            *(_input(session, name, "outcome") for name in rules.tagged("opinion"))),
+        not_(_any_present(session, "requests_recheck")))
     return or_(not_(reviewed), upheld)
 
 
@@ -208,8 +222,8 @@ def _stayed(session: Session, today: date):
         later.repeat_of_id == Case.id, unit.id == later.registered_unit_id,
         unit.region_id != Case.region_id,
         later.received_at < _after_window(session, Case.closed_at, ESCALATION_WINDOW_DAYS))
-    return and_(not_(_present(session, "request_review")),
-                not_(_present(session, "request_recheck")), not_(escalated))
+    return and_(not_(_any_present(session, "requests_review")),
+                not_(_any_present(session, "requests_recheck")), not_(escalated))
 
 
 def _overdue(session: Session, today: date):
@@ -223,7 +237,7 @@ SETS = {s.key: s for s in (
     CaseSet("accepted", "已受理的信访事项", REGISTERED,
             lambda s, t: Case.first_handler_unit_id.is_not(None)),
     CaseSet("not_accepted", "不予受理的信访事项", REGISTERED,
-            lambda s, t: Case.state == "not_accepted"),
+            lambda s, t: Case.state.in_(rules.states_where("refusal"))),
     CaseSet("repeat", "重复信访事项", REGISTERED, lambda s, t: Case.repeat_of_id.is_not(None)),
     CaseSet("overdue", "当前超期的信访事项", REGISTERED, _overdue),
     CaseSet("concluded", "办结的信访事项", CONCLUDED, lambda s, t: true()),
@@ -235,9 +249,9 @@ SETS = {s.key: s for s in (
     CaseSet("first_handler", "由首办单位办结的事项", CONCLUDED,
             lambda s, t: Case.responsible_unit_id == Case.first_handler_unit_id),
     CaseSet("evaluated", "已评价的办结事项", CONCLUDED,
-            lambda s, t: _input(s, "evaluate", "rating").is_not(None)),
+            lambda s, t: _input(s, rules.tagged_one("evaluation"), "rating").is_not(None)),
     CaseSet("satisfied", "评价为满意或基本满意的事项", CONCLUDED,
-            lambda s, t: _input(s, "evaluate", "rating").in_(SATISFIED)),
+            lambda s, t: _input(s, rules.tagged_one("evaluation"), "rating").in_(SATISFIED)),
     CaseSet("resolved", "已化解的办结事项", CONCLUDED, _resolved),
     CaseSet("stayed", "息访在县域的办结事项", CONCLUDED, _stayed),
 )}

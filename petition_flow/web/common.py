@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import clock
 from ..app import get_session
+from ..domain.spec import MAX_ID
 from ..errors import NotFoundError, PermissionDenied, PetitionFlowError
 from ..services.actor import Actor
 
@@ -92,7 +93,6 @@ def apply_errors(form, exc: PetitionFlowError, prefix: str = "") -> list[str]:
     return loose
 
 
-MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
 MAX_PAGE = 100_000
 
 

@@ -11,10 +11,12 @@ import pytest
 from apihelpers import at
 from jsonschema import Draft202012Validator, FormatChecker
 
-from petition_flow.api.openapi import document
+from petition_flow.api.openapi import OPERATIONS, document
+from petition_flow.api.schemas import models
 from petition_flow.app import create_app
 from petition_flow.clock import CHINA_TZ
 from petition_flow.services.actor import SYSTEM
+from petition_flow.services.rules import default_spec
 from petition_flow.services.tokens import create_token
 
 ROLES = ("reception", "handler", "unit_leader", "county_supervisor", "city_supervisor", "admin")
@@ -127,6 +129,19 @@ def check_against_description(path: str, method: str, status: int, body) -> None
     assert not errors, f"{method} {path} {status}: {errors[0].message} at {list(errors[0].path)}"
 
 
+def check_against_model(path: str, method: str, status: int, raw: str) -> None:
+    """The answer parses, strictly, as the pydantic model the route declares (or Error)."""
+    name = "Error"
+    if status < 400:
+        for op in OPERATIONS:
+            pattern = re.sub(r"<[^>]+>", "[^/]+", op.rule)
+            if op.method == method.upper() and re.match(f"^/api/v1{pattern}$", path.split("?")[0]):
+                name = op.answer
+        if name is None:  # the description itself: any JSON object
+            return
+    models(default_spec())[name].model_validate_json(raw, strict=True)
+
+
 @dataclass
 class Answer:
     status: int
@@ -154,6 +169,7 @@ class ApiClient:
         body = response.get_json()
         assert response.status_code != 500, body
         check_against_description(url, method, response.status_code, body)
+        check_against_model(url, method, response.status_code, response.get_data(as_text=True))
         if response.status_code >= 400:
             assert set(body) == {"error"} and body["error"]["message"]
         return Answer(response.status_code, body, dict(response.headers))

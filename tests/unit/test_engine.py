@@ -27,6 +27,7 @@ def engine() -> WorkflowEngine:
 
 
 def view(state: str, **fields) -> CaseView:
+    fields.setdefault("tagged", SPEC.trigger_tags())  # as case_view gives it from the spec
     return CaseView(state=state, today=fields.pop("today", TODAY), **fields)
 
 

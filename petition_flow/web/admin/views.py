@@ -5,8 +5,8 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from ...app import MAX_ID
 from ...domain.safefile import MAX_CALENDAR_BYTES
+from ...domain.spec import MAX_ID
 from ...domain.workcalendar import CalendarFileError
 from ...errors import PetitionFlowError, ValidationError
 from ...services import accounts, exports, noticetexts

@@ -7,10 +7,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ...errors import PetitionFlowError
 from ...services.casefile import extension_requests
 from ...services.petitions import fire_transition
+from ...services.rules import default_spec
 from ..common import actor, db, now, raise_http, require_permission, today
 
 bp = Blueprint("approval", __name__, url_prefix="/approvals")
-DECISIONS = {"approve": "approve_extension", "refuse": "refuse_extension"}
+
+
+def _decisions() -> dict[str, str]:
+    """The leader's two answers, as the workflow names them (WorkflowSpec.extension_approval)."""
+    pending = default_spec().extension_approval()
+    if pending is None or len(pending.refuse) != 1:
+        return {}
+    return {"approve": pending.approve, "refuse": pending.refuse[0]}
 
 
 @bp.before_request
@@ -31,7 +39,7 @@ def extension_list():
 
 @bp.route("/<int:case_id>/<decision>", methods=["POST"])
 def extension_decide(case_id: int, decision: str):
-    trigger = DECISIONS.get(decision)
+    trigger = _decisions().get(decision)
     if trigger is None:
         return _render({case_id: ["未知的审批意见。"]}, 404)
     inputs = {"reason": request.form.get("reason", "")} if decision == "refuse" else {}

@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from ...errors import NotFoundError, PetitionFlowError
 from ...services import feedback, online, portal
+from ...services.petitions import engine_for
 from ...services.throttle import public_throttle
 from ..common import apply_errors, db, now, today
 from . import bp
@@ -186,5 +187,6 @@ def submit_create():
         exc.fields = {k.removeprefix("petitioners-0-"): v for k, v in exc.fields.items()}
         return _render_submit(form, [exc.message, *apply_errors(form, exc)], status=400)
     file = portal.petitioner_file(db(), case, now(), _window_days())
-    receipt = [n for n in file.notices if n.kind in online.RECEIPT_NOTICES]
+    issued = engine_for(case).spec.register_notices  # 两告知: on_register.notices
+    receipt = [n for n in file.notices if n.kind in issued]
     return render_template("public/submitted.html", case=case, file=file, receipt=receipt)

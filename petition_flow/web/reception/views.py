@@ -16,8 +16,6 @@ from ..uploads import max_bytes, store, uploads_from
 from . import bp
 from .forms import PetitionForm
 
-RECEIPT_NOTICES = ("receipt_route", "rights_duties")  # 两告知
-
 
 def _render(form, *, errors=(), matches=(), status=200):
     return render_template("reception/petition_form.html", form=form, errors=list(errors),
@@ -68,7 +66,8 @@ def receipt(case_id: int):
     except PetitionFlowError as exc:
         raise_http(exc)
         raise
-    notices = [n for n in file.notices if n.kind in RECEIPT_NOTICES]
+    # 两告知: the notices the workflow issues on registration (on_register.notices)
+    notices = [n for n in file.notices if n.kind in file.spec.register_notices]
     if not notices:
         abort(404)
     return render_template("reception/receipt.html", file=file, notices=notices,
