@@ -19,8 +19,8 @@ from ..domain.identity import id_check_digit
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.roles import ACCOUNT_ROLES, ROLE_LABELS, ROLE_TABLE, role, roles_with
 from ..models import Case, Region, User
-from . import documents
 from ..paths import workflows_dir
+from . import documents
 from .actor import SYSTEM, Actor
 from .audit import AuditBatch
 from .org import PILOTS, create_user, unit_by_code
