@@ -77,9 +77,9 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
     from .db import begin_write
+    from .devtools.demo import DEMO_PASSWORD, seed_demo
     from .instance import secure_folder
     from .migrate import upgrade
-    from .services.demo import DEMO_PASSWORD, seed_demo
     from .services.org import seed_organisation
 
     instance = paths.instance_dir()
@@ -620,8 +620,8 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     from contextlib import ExitStack
 
     from . import keys
+    from .devtools.bench import query_plans, run_bench
     from .migrate import upgrade
-    from .services.bench import query_plans, run_bench
     from .services.org import seed_organisation
 
     folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))

@@ -214,8 +214,8 @@ class Cases:
 
     def fire(self, case, trigger: str, inputs: dict | None = None, *, role: str | None = None,
              county: str = "meixian", when: datetime | None = None, version: int | None = None):
+        from petition_flow.devtools.demo import step_inputs, step_role
         from petition_flow.models import Region
-        from petition_flow.services.demo import step_inputs, step_role
         from petition_flow.services.petitions import fire_transition
 
         when = when or days_after(case.updated_at, 1)
@@ -230,7 +230,7 @@ class Cases:
              classification: dict | None = None, start: datetime | None = None,
              gaps: dict[str, int] | None = None):
         """Register a petition and fire ``steps`` a day (or the demo's gap) apart."""
-        from petition_flow.services.demo import APPEAL6, GAP
+        from petition_flow.devtools.demo import APPEAL6, GAP
 
         case = self.register(county, start)
         gaps = {**GAP, **(gaps or {})}

@@ -8,10 +8,10 @@ import threading
 from helpers import days_after
 from sqlalchemy import func, select
 
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.errors import ConcurrentChangeError, TransitionNotAllowed
 from petition_flow.models import AuditEntry, Case
 from petition_flow.services.audit import verify_chain
-from petition_flow.services.demo import APPEAL6
 from petition_flow.services.petitions import fire_transition, register_petition
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from petition_flow import clock
 from petition_flow.clock import local_date
+from petition_flow.devtools.demo import REPLY
 from petition_flow.models import AuditEntry, Case
 from petition_flow.services.audit import verify_chain
-from petition_flow.services.demo import REPLY
 from tests.web.conftest import text
 
 

@@ -11,9 +11,9 @@ from helpers import at
 from sqlalchemy import select
 
 from petition_flow import clock
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.models import Case, InboxItem, User
 from petition_flow.services import portal
-from petition_flow.services.demo import APPEAL6
 from tests.web.conftest import TOKEN, text
 
 DELIVERED = ["classify", "transfer", "accept", "reply", "deliver"]

@@ -16,10 +16,10 @@ from ..domain.identity import id_check_digit
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.roles import ACCOUNT_ROLES, ROLE_LABELS, ROLE_TABLE, role, roles_with
 from ..models import Case, Region, User
-from .actor import SYSTEM, Actor
-from .audit import AuditBatch
-from .org import PILOTS, create_user, unit_by_code
-from .petitions import fire_transition, register_petition
+from ..services.actor import SYSTEM, Actor
+from ..services.audit import AuditBatch
+from ..services.org import PILOTS, create_user, unit_by_code
+from ..services.petitions import fire_transition, register_petition
 
 DEMO_PASSWORD = "baoji-demo-2026"
 CITY = "baoji"  # the region code of the city
@@ -111,7 +111,7 @@ def step_role(step: str) -> str:
 
 
 def _spec():
-    from .petitions import all_engines
+    from ..services.petitions import all_engines
 
     return all_engines()[DEFAULT_WORKFLOW].spec
 
