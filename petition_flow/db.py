@@ -219,3 +219,26 @@ def retry_conflicts(fn: Callable[P, R]) -> Callable[P, R]:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# The request's session (web pages and the API). Flask is imported only when a request asks,
+# so that ``import petition_flow.db`` (and every service) stays free of the web framework.
+_REQUEST_SESSION = "db_session"
+
+
+def get_session() -> Session:
+    """The request's database session, opened on first use and closed on teardown."""
+    from flask import current_app, g
+
+    if _REQUEST_SESSION not in g:
+        setattr(g, _REQUEST_SESSION, current_app.extensions["petition_flow.sessions"]())
+    return getattr(g, _REQUEST_SESSION)
+
+
+def close_request_session(_exc: BaseException | None = None) -> None:
+    """Teardown: close the request's session if it was opened."""
+    from flask import g
+
+    session = g.pop(_REQUEST_SESSION, None)
+    if session is not None:
+        session.close()

@@ -28,6 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 from .sealed import Sealed
 
+MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
+
 
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out, naive UTC in the database."""

@@ -8,8 +8,8 @@ from datetime import datetime
 from flask import current_app, g, request
 
 from .. import clock
-from ..app import get_session
 from ..clock import local_date
+from ..db import get_session
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..errors import NotFoundError, PermissionDenied
 from ..services import inbox, queries, statistics

@@ -10,8 +10,9 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import clock
-from ..app import get_session
+from ..db import get_session
 from ..errors import NotFoundError, PermissionDenied, PetitionFlowError
+from ..models import MAX_ID
 from ..services.actor import Actor
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -92,7 +93,6 @@ def apply_errors(form, exc: PetitionFlowError, prefix: str = "") -> list[str]:
     return loose
 
 
-MAX_ID = 2**31 - 1  # the largest key a row can have (PostgreSQL INTEGER)
 MAX_PAGE = 100_000
 
 

@@ -5,10 +5,10 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from ...app import MAX_ID
 from ...domain.safefile import MAX_CALENDAR_BYTES
 from ...domain.workcalendar import CalendarFileError
 from ...errors import PetitionFlowError, ValidationError
+from ...models import MAX_ID
 from ...services import accounts, exports
 from ...services.audit import verify_chain
 from ...services.auditlog import ACTION_LABELS, AuditFilters, search_audit
