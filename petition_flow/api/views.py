@@ -26,7 +26,8 @@ from ..services.petitions import (
     register_petition,
 )
 from ..services.tokens import authenticate
-from . import bp, jsonify, serialize
+from . import serialize
+from .blueprint import bp, jsonify
 from .openapi import document
 from .validation import parse_query, path_id, read_json
 

@@ -3,41 +3,15 @@ table (domain/roles.py) lets that role see and do."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..domain.roles import SYSTEM_NAME, SYSTEM_ROLE, Role, role
+from ..domain.roles import SYSTEM_ROLE
 from ..errors import NotFoundError, PermissionDenied
-from ..models import Case, User
+from ..models import Case
 from . import scope
+from .acting import SYSTEM, Actor  # noqa: F401  (services import both from here)
 from .confidentiality import hidden_from
 from .recusal import is_recused, require_not_recused
 
 CASE_NOT_FOUND = "未找到该信访事项。"
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: int | None
-    username: str
-    role: str
-    unit_id: int | None
-    region_id: int | None
-    region_kind: str = "county"
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user.id, user.username, user.role, user.unit_id, user.unit.region_id,
-                   user.unit.region.kind)
-
-    @property
-    def role_def(self) -> Role:
-        return role(self.role)
-
-    def may(self, permission: str) -> bool:
-        return self.role_def.may(permission)
-
-
-SYSTEM = Actor(None, SYSTEM_NAME, SYSTEM_ROLE, None, None, "city")
 
 
 def can_view(actor: Actor, case: Case) -> bool:

@@ -85,7 +85,7 @@ class SweepResult:
 
 class _Sweep:
     def __init__(self, session: Session, now: datetime, config: NotifyConfig):
-        from .petitions import all_engines
+        from .workflows import all_engines
 
         self.session, self.now, self.today = session, now, local_date(now)
         self.engines = all_engines()

@@ -24,7 +24,7 @@ from ...services.statistics import SETS
 from ..common import actor, apply_errors, date_arg, db, now, page_arg, raise_http, today
 from ..downloads import download, with_own_session
 from ..once import submit_once
-from . import bp
+from .blueprint import bp
 from .forms import AccusedForm, RecusalForm, RevealForm, trigger_form
 
 

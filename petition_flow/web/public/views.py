@@ -12,7 +12,7 @@ from ...errors import NotFoundError, PetitionFlowError
 from ...services import feedback, online, portal
 from ...services.throttle import public_throttle
 from ..common import apply_errors, db, now, today
-from . import bp
+from .blueprint import bp
 from .forms import EvaluationForm, LeaveForm, QueryForm, RequestForm, SubmitForm
 
 SESSION_KEY = "public_case"

@@ -10,7 +10,7 @@ from ...services.portal import reissue_query_code
 from ...services.registration import MAX_PETITIONERS
 from ..common import actor, apply_errors, db, now, raise_http
 from ..once import submit_once
-from . import bp
+from .blueprint import bp
 from .forms import PetitionForm
 
 RECEIPT_NOTICES = ("receipt_route", "rights_duties")  # 两告知

@@ -13,7 +13,7 @@ from ...services import exports
 from ...services.statistics import BY_KEY, GROUPS, Report, format_figure, statistics
 from ..common import actor, db, now, raise_http, today
 from ..downloads import download
-from . import bp
+from .blueprint import bp
 from .charts import Bar, bars, columns
 
 CHARTS = (("month", "月度趋势：登记数与办结数"), ("county", "各县（区）按期办结率（法定期限）"),
