@@ -76,7 +76,6 @@ def main() -> None:
 @main.command("init", help="创建实例目录与数据库，执行迁移，写入宝鸡市组织机构；--demo 另加演示账号和案例。")
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
-    from .db import begin_write
     from .devtools.demo import DEMO_PASSWORD, seed_demo
     from .instance import secure_folder
     from .migrate import upgrade
@@ -90,9 +89,7 @@ def init_cmd(demo: bool) -> None:
     upgrade(db.engine)
     _check_keys(db)
     with db.Session() as session:
-        begin_write(session)
         added = seed_organisation(session)
-        session.commit()
     click.echo(f"实例目录：{instance}")
     click.echo(f"密钥文件：{keys.key_file_path()}（不在数据库中；请另行妥善备份，丢失后审计链和信访人信息无法校验或读取）")
     click.echo(f"审计检查点：{keys.checkpoint_path()}；签名公钥：{keys.public_key_path()}")
@@ -635,7 +632,6 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
         upgrade(db.engine)
         with db.Session() as session:
             seed_organisation(session)
-            session.commit()
         now = _instant(now_text)
         if not as_json:
             click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")

@@ -149,11 +149,13 @@ def in_write(session: Session) -> bool:
 
 
 @contextmanager
-def write_transaction(session: Session, *, audited: bool = True) -> Iterator[None]:
+def write_transaction(session: Session, *, audited: bool = True,
+                      dry_run: bool = False) -> Iterator[None]:
     """One use case, one transaction: begin as a writer, commit at the end, roll back on error.
 
     Inside another write_transaction on the same session it joins that transaction: the
-    outer one commits (an API request stores its idempotent answer with the change)."""
+    outer one commits (an API request stores its idempotent answer with the change). A
+    ``dry_run`` (试运行) does all the writes in the one transaction and rolls it back."""
     if in_write(session):
         yield
         return
@@ -161,7 +163,10 @@ def write_transaction(session: Session, *, audited: bool = True) -> Iterator[Non
     session.info[_DEPTH] = 1
     try:
         yield
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

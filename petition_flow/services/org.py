@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from ..db import write_transaction
 from ..domain.roles import ACCOUNT_ROLES
 from ..domain.text import text_problem
 from ..errors import PermissionDenied, ValidationError
@@ -67,29 +68,31 @@ PILOTS = ("meixian", "jintai", "chencang", "longxian")
 
 
 def seed_organisation(session: Session) -> int:
-    """Create the city, its counties and their units once; returns the number of units added."""
-    if session.execute(select(Region.id).limit(1)).first() is not None:
-        return 0
-    city = Region(code=CITY[0], division_code=CITY[1], name=CITY[2], kind="city")
-    session.add(city)
-    session.flush()
-    units = [Unit(code=f"baoji.{kind}", name=name, kind=kind, region_id=city.id)
-             for kind, name in CITY_UNITS]
-    for code, division, name, pilot in COUNTIES:
-        region = Region(code=code, division_code=division, name=name, kind="county",
-                        parent_id=city.id, pilot=pilot)
-        session.add(region)
+    """Create the city, its counties and their units once (one transaction); returns the
+    number of units added."""
+    with write_transaction(session):
+        if session.execute(select(Region.id).limit(1)).first() is not None:
+            return 0
+        city = Region(code=CITY[0], division_code=CITY[1], name=CITY[2], kind="city")
+        session.add(city)
         session.flush()
-        for kind, suffix in COUNTY_UNITS:
-            prefix = "中共" + name if kind == "politico_legal" else name
-            units.append(Unit(code=f"{code}.{kind}", name=prefix + suffix, kind=kind,
-                              region_id=region.id))
-        for town, town_name in TOWNSHIPS.get(code, []):
-            units.append(Unit(code=f"{code}.town.{town}", name=name + town_name,
-                              kind="township", region_id=region.id))
-    session.add_all(units)
-    session.flush()
-    return len(units)
+        units = [Unit(code=f"baoji.{kind}", name=name, kind=kind, region_id=city.id)
+                 for kind, name in CITY_UNITS]
+        for code, division, name, pilot in COUNTIES:
+            region = Region(code=code, division_code=division, name=name, kind="county",
+                            parent_id=city.id, pilot=pilot)
+            session.add(region)
+            session.flush()
+            for kind, suffix in COUNTY_UNITS:
+                prefix = "中共" + name if kind == "politico_legal" else name
+                units.append(Unit(code=f"{code}.{kind}", name=prefix + suffix, kind=kind,
+                                  region_id=region.id))
+            for town, town_name in TOWNSHIPS.get(code, []):
+                units.append(Unit(code=f"{code}.town.{town}", name=name + town_name,
+                                  kind="township", region_id=region.id))
+        session.add_all(units)
+        session.flush()
+        return len(units)
 
 
 def unit_by_code(session: Session, code: str) -> Unit:

@@ -222,3 +222,29 @@ def test_every_service_module_that_commits_starts_its_transactions_as_a_writer()
         if "session.commit()" in source:
             assert "begin_write(" in source or "write_transaction(" in source, \
                 f"{path.name} commits without begin_write"
+
+
+# --- one unit of work ----------------------------------------------------------------------
+
+# Commits outside db.write_transaction, each for a reason: the token's last-used stamp goes
+# through a connection of its own so that a read never waits for it; delivery ends the
+# caller's read transaction to show it what the channel sessions wrote.
+OWN_COMMITS = {"petition_flow/services/tokens.py": 2, "petition_flow/services/notify.py": 1}
+# Below the use cases (db.py is the helper, migrate.py runs Alembic) and the benchmark, which
+# measures bare transactions and bulk loads on a scratch database.
+NOT_USE_CASES = ("petition_flow/db.py", "petition_flow/migrate.py", "petition_flow/migrations/",
+                 "petition_flow/devtools/bench.py")
+
+
+def commits(path: Path) -> int:
+    return sum(1 for node in ast.walk(parse(path)) if isinstance(node, ast.Call)
+               and isinstance(node.func, ast.Attribute) and node.func.attr == "commit")
+
+
+def test_every_write_commits_through_the_one_transaction_helper():
+    """Services, the CLI, the scheduler, the pages and the API never call ``commit()``:
+    db.write_transaction does (begin as a writer, commit once, roll back on error)."""
+    found = {relative(path): n for path in sorted(PACKAGE.rglob("*.py"))
+             if not relative(path).startswith(NOT_USE_CASES) and (n := commits(path))}
+
+    assert found == OWN_COMMITS
