@@ -23,6 +23,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.notify import NotifyConfig
 
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
+
 # Deeper local runs: PETITION_FLOW_FUZZ_EXAMPLES=500 python -m pytest tests/api/test_api_fuzz.py
 MAX_EXAMPLES = int(os.environ.get("PETITION_FLOW_FUZZ_EXAMPLES", "25"))
 SEED = 20260302

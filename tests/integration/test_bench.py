@@ -19,6 +19,8 @@ from petition_flow.db import make_engine
 from petition_flow.devtools.bench import MEASURE_NAMES
 from petition_flow.migrate import alembic_config, current_revision, upgrade
 
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
+
 NEW_INDEXES = {"cases": {"ix_cases_open_region_state"},
                "clocks": {"ix_clocks_case_running_due", "ix_clocks_running_due"}}
 
