@@ -145,6 +145,21 @@ def checkpoint_file(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def app_settings() -> dict:
+    """Settings a folder's tests add to the app (the API's settable clock)."""
+    return {}
+
+
+@pytest.fixture
+def app(engine, Session, tmp_path, app_settings):
+    """The Flask app on the test database, for the page and the API tests alike."""
+    from petition_flow.app import create_app
+
+    return create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "test-secret",
+                       **app_settings}, instance_path=tmp_path / "instance")
+
+
+@pytest.fixture
 def session(Session):
     with Session() as s:
         yield s

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import schemathesis
-from apihelpers import at, petition
+from helpers import at, petition
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from apihelpers import petition
+from helpers import petition
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
