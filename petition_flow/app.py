@@ -8,15 +8,21 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from . import config, paths
-from .db import PAGE_BUSY_TIMEOUT, WAITING_WRITERS, make_engine, make_session_factory
-from .domain.spec import MAX_ID
+from .db import (
+    PAGE_BUSY_TIMEOUT,
+    WAITING_WRITERS,
+    close_request_session,
+    make_engine,
+    make_session_factory,
+)
 from .extensions import csrf, login_manager
 from .instance import secure_folder, secure_sqlite, write_private
+from .models import MAX_ID
 from .proxy import install_proxy, install_static_versions
 from .settings import read_secret_key
 
@@ -117,21 +123,7 @@ def register_database(app: Flask) -> None:
         waiting_writers=int(app.config.get("SQLITE_WAITING_WRITERS", WAITING_WRITERS)))
     app.extensions["petition_flow.engine"] = engine
     app.extensions["petition_flow.sessions"] = make_session_factory(engine)
-
-    @app.teardown_appcontext
-    def _close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
-
-def get_session():
-    """The request's database session, opened on first use and closed on teardown."""
-    from flask import current_app
-
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["petition_flow.sessions"]()
-    return g.db_session
+    app.teardown_appcontext(close_request_session)
 
 
 def register_extensions(app: Flask) -> None:

@@ -85,10 +85,9 @@ def main(log_level: str | None) -> None:
                            "--demo 另加演示账号和案例。不带 --demo 时最后显示创建第一个管理员的命令。")
 @click.option("--demo", is_flag=True, help="加入演示用户和各种状态的演示案例。")
 def init_cmd(demo: bool) -> None:
-    from .db import begin_write
+    from .devtools.demo import DEMO_PASSWORD, seed_demo
     from .instance import secure_folder
     from .migrate import upgrade
-    from .services.demo import DEMO_PASSWORD, seed_demo
     from .services.org import seed_organisation
 
     instance = paths.instance_dir()
@@ -99,9 +98,7 @@ def init_cmd(demo: bool) -> None:
     upgrade(db.engine)
     _check_keys(db)
     with db.Session() as session:
-        begin_write(session)
         added = seed_organisation(session)
-        session.commit()
     click.echo(f"实例目录：{instance}")
     click.echo(f"密钥文件：{keys.key_file_path()}（不在数据库中；请另行妥善备份，丢失后审计链和信访人信息无法校验或读取）")
     click.echo(f"审计检查点：{keys.checkpoint_path()}；签名公钥：{keys.public_key_path()}")
@@ -655,8 +652,8 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     from contextlib import ExitStack
 
     from . import keys
+    from .devtools.bench import query_plans, run_bench
     from .migrate import upgrade
-    from .services.bench import query_plans, run_bench
     from .services.org import seed_organisation
 
     folder = Path(tempfile.mkdtemp(prefix="petition-flow-bench-"))
@@ -670,7 +667,6 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
         upgrade(db.engine)
         with db.Session() as session:
             seed_organisation(session)
-            session.commit()
         now = _instant(now_text)
         if not as_json:
             click.echo(f"数据库：{db.engine.url.render_as_string(hide_password=True)}")

@@ -149,11 +149,13 @@ def in_write(session: Session) -> bool:
 
 
 @contextmanager
-def write_transaction(session: Session, *, audited: bool = True) -> Iterator[None]:
+def write_transaction(session: Session, *, audited: bool = True,
+                      dry_run: bool = False) -> Iterator[None]:
     """One use case, one transaction: begin as a writer, commit at the end, roll back on error.
 
     Inside another write_transaction on the same session it joins that transaction: the
-    outer one commits (an API request stores its idempotent answer with the change)."""
+    outer one commits (an API request stores its idempotent answer with the change). A
+    ``dry_run`` (试运行) does all the writes in the one transaction and rolls it back."""
     if in_write(session):
         yield
         return
@@ -161,7 +163,10 @@ def write_transaction(session: Session, *, audited: bool = True) -> Iterator[Non
     session.info[_DEPTH] = 1
     try:
         yield
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise
@@ -219,3 +224,26 @@ def retry_conflicts(fn: Callable[P, R]) -> Callable[P, R]:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# The request's session (web pages and the API). Flask is imported only when a request asks,
+# so that ``import petition_flow.db`` (and every service) stays free of the web framework.
+_REQUEST_SESSION = "db_session"
+
+
+def get_session() -> Session:
+    """The request's database session, opened on first use and closed on teardown."""
+    from flask import current_app, g
+
+    if _REQUEST_SESSION not in g:
+        setattr(g, _REQUEST_SESSION, current_app.extensions["petition_flow.sessions"]())
+    return getattr(g, _REQUEST_SESSION)
+
+
+def close_request_session(_exc: BaseException | None = None) -> None:
+    """Teardown: close the request's session if it was opened."""
+    from flask import g
+
+    session = g.pop(_REQUEST_SESSION, None)
+    if session is not None:
+        session.close()

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from .domain.spec import MAX_ID  # noqa: F401  (one definition; re-exported for the web layer)
 from .sealed import Sealed
 
 

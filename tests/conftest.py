@@ -165,6 +165,21 @@ def checkpoint_file(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def app_settings() -> dict:
+    """Settings a folder's tests add to the app (the API's settable clock)."""
+    return {}
+
+
+@pytest.fixture
+def app(engine, Session, tmp_path, app_settings):
+    """The Flask app on the test database, for the page and the API tests alike."""
+    from petition_flow.app import create_app
+
+    return create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "test-secret",
+                       **app_settings}, instance_path=tmp_path / "instance")
+
+
+@pytest.fixture
 def session(Session):
     with Session() as s:
         yield s
@@ -234,8 +249,8 @@ class Cases:
 
     def fire(self, case, trigger: str, inputs: dict | None = None, *, role: str | None = None,
              county: str = "meixian", when: datetime | None = None, version: int | None = None):
+        from petition_flow.devtools.demo import step_inputs, step_role
         from petition_flow.models import Region
-        from petition_flow.services.demo import step_inputs, step_role
         from petition_flow.services.petitions import fire_transition
 
         when = when or days_after(case.updated_at, 1)
@@ -250,7 +265,7 @@ class Cases:
              classification: dict | None = None, start: datetime | None = None,
              gaps: dict[str, int] | None = None):
         """Register a petition and fire ``steps`` a day (or the demo's gap) apart."""
-        from petition_flow.services.demo import APPEAL6, GAP
+        from petition_flow.devtools.demo import APPEAL6, GAP
 
         case = self.register(county, start)
         gaps = {**GAP, **(gaps or {})}

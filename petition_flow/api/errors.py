@@ -23,7 +23,7 @@ from ..errors import (
     TransitionNotAllowed,
     ValidationError,
 )
-from . import bp, jsonify
+from .blueprint import bp, jsonify
 from .serialize import repeat
 from .validation import BadRequest
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from flask import current_app, g, request
 
 from .. import clock
-from ..app import get_session
 from ..clock import local_date
+from ..db import get_session
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..errors import NotFoundError, PermissionDenied
 from ..services import inbox, queries, statistics
@@ -27,7 +27,8 @@ from ..services.petitions import (
     register_petition,
 )
 from ..services.tokens import authenticate
-from . import bp, jsonify, serialize
+from . import serialize
+from .blueprint import bp, jsonify
 from .openapi import document, operation
 from .validation import parse_query, path_id, read_json
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import begin_write, write_transaction
+from ..db import write_transaction
 from ..domain.roles import SIGNED_OUT_ROLE, SYSTEM_ROLE
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..models import Region, Unit, User, UserSession
@@ -50,15 +50,6 @@ class LoginThrottled(LoginError):
 
 def _duration(seconds: int) -> str:
     return f"{seconds}秒" if seconds < 120 else f"{(seconds + 59) // 60}分钟"
-
-
-def _commit(session: Session, audit: AuditBatch) -> None:
-    try:
-        audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
 
 
 def _anonymous(username: str) -> Actor:
@@ -235,22 +226,20 @@ def add_user(session: Session, actor: Actor, now: datetime, *, username: str,
     """An administrator (or the command line) creates an account (one transaction); its
     initial password must be changed at the first sign-in when the policy says so, and
     always when it is a ``one_time`` password generated at the console."""
-    begin_write(session)
-    require_permission(actor, "administer")
-    errors = policy_errors(policy, password, "password")
-    audit = AuditBatch(actor, now)
-    try:
-        user = create_user(session, actor, now, username=username.strip(),
-                           display_name=display_name.strip(), password=password,
-                           unit_id=unit_id, role=role, audit=audit)
-    except ValidationError as exc:
-        session.rollback()
-        raise ValidationError(exc.message, fields={**errors, **exc.fields}) from None
-    if errors:
-        session.rollback()
-        raise ValidationError("用户信息有误。", fields=errors)
-    user.must_change_password = policy.change_initial or one_time
-    _commit(session, audit)
+    with write_transaction(session):
+        require_permission(actor, "administer")
+        errors = policy_errors(policy, password, "password")
+        audit = AuditBatch(actor, now)
+        try:
+            user = create_user(session, actor, now, username=username.strip(),
+                               display_name=display_name.strip(), password=password,
+                               unit_id=unit_id, role=role, audit=audit)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, fields={**errors, **exc.fields}) from None
+        if errors:
+            raise ValidationError("用户信息有误。", fields=errors)
+        user.must_change_password = policy.change_initial or one_time
+        audit.flush(session)
     return user
 
 
@@ -266,16 +255,16 @@ def set_user_active(session: Session, actor: Actor, now: datetime, user_id: int,
                     active: bool) -> User:
     """Deactivate (or reactivate) an account; a deactivated one is signed out everywhere.
     Nobody may deactivate themselves."""
-    begin_write(session)
-    user = _user_for_admin(session, actor, user_id)
-    if user.id == actor.user_id and not active:
-        raise ValidationError("不能停用自己的账号。", fields={"user": "不能停用自己的账号。"})
-    user.active = active
-    audit = AuditBatch(actor, now)
-    ended = 0 if active else sess.close_sessions(session, user.id)
-    audit.add("user_activated" if active else "user_deactivated", username=user.username,
-              **({} if active else {"sessions_ended": ended}))
-    _commit(session, audit)
+    with write_transaction(session):
+        user = _user_for_admin(session, actor, user_id)
+        if user.id == actor.user_id and not active:
+            raise ValidationError("不能停用自己的账号。", fields={"user": "不能停用自己的账号。"})
+        user.active = active
+        audit = AuditBatch(actor, now)
+        ended = 0 if active else sess.close_sessions(session, user.id)
+        audit.add("user_activated" if active else "user_deactivated", username=user.username,
+                  **({} if active else {"sessions_ended": ended}))
+        audit.flush(session)
     return user
 
 
@@ -284,26 +273,26 @@ def reset_password(session: Session, actor: Actor, now: datetime, user_id: int |
                    username: str | None = None) -> User:
     """Set a new password chosen by the administrator (or at the command line, by name):
     the user must change it at the next sign-in; their sessions and sign-in delays end."""
-    begin_write(session)
-    if username is not None:
-        if actor.role != SYSTEM_ROLE:  # by name: the command line only
-            raise PermissionDenied("您的角色无权执行此操作。")
-        user = session.execute(select(User).where(User.username == username)) \
-            .scalar_one_or_none()
-        if user is None:
-            raise NotFoundError(f"用户“{username[:64]}”不存在。")
-    else:
-        user = _user_for_admin(session, actor, user_id)
-    errors = policy_errors(policy, password, "password")
-    if errors:
-        raise ValidationError("密码未重置。", fields=errors)
-    set_password(session, user, password, now, policy, must_change=True)
-    user.failed_logins, user.locked_until = 0, None
-    sess.clear_account(session, user.username)
-    ended = sess.close_sessions(session, user.id)
-    audit = AuditBatch(actor, now)
-    audit.add("password_reset", username=user.username, sessions_ended=ended)
-    _commit(session, audit)
+    with write_transaction(session):
+        if username is not None:
+            if actor.role != SYSTEM_ROLE:  # by name: the command line only
+                raise PermissionDenied("您的角色无权执行此操作。")
+            user = session.execute(select(User).where(User.username == username)) \
+                .scalar_one_or_none()
+            if user is None:
+                raise NotFoundError(f"用户“{username[:64]}”不存在。")
+        else:
+            user = _user_for_admin(session, actor, user_id)
+        errors = policy_errors(policy, password, "password")
+        if errors:
+            raise ValidationError("密码未重置。", fields=errors)
+        set_password(session, user, password, now, policy, must_change=True)
+        user.failed_logins, user.locked_until = 0, None
+        sess.clear_account(session, user.username)
+        ended = sess.close_sessions(session, user.id)
+        audit = AuditBatch(actor, now)
+        audit.add("password_reset", username=user.username, sessions_ended=ended)
+        audit.flush(session)
     return user
 
 
@@ -312,45 +301,45 @@ def reset_password(session: Session, actor: Actor, now: datetime, user_id: int |
 def add_unit(session: Session, actor: Actor, now: datetime, *, code: str, name: str,
              kind: str, region_id: int) -> Unit:
     """An administrator adds a unit to a county or the city (one transaction)."""
-    begin_write(session)
-    require_permission(actor, "administer")
-    code, name = code.strip(), name.strip()
-    errors = {}
-    region = session.get(Region, region_id)
-    if region is None:
-        errors["region_id"] = "请选择所属地区。"
-    if not code or len(code) > 64:
-        errors["code"] = "单位代码不能为空，且不超过64个字符。"
-    elif session.execute(select(Unit.id).where(Unit.code == code)).first():
-        errors["code"] = "该单位代码已存在。"
-    if not name or len(name) > 128:
-        errors["name"] = "单位名称不能为空，且不超过128字。"
-    if kind not in UNIT_KINDS:
-        errors["kind"] = "请选择单位类型。"
-    if errors:
-        raise ValidationError("单位信息有误。", fields=errors)
-    unit = Unit(code=code, name=name, kind=kind, region_id=region_id, active=True)
-    session.add(unit)
-    audit = AuditBatch(actor, now)
-    session.flush()
-    audit.add("unit_created", unit_id=unit.id, code=code, name=name, region=region.code)
-    _commit(session, audit)
+    with write_transaction(session):
+        require_permission(actor, "administer")
+        code, name = code.strip(), name.strip()
+        errors = {}
+        region = session.get(Region, region_id)
+        if region is None:
+            errors["region_id"] = "请选择所属地区。"
+        if not code or len(code) > 64:
+            errors["code"] = "单位代码不能为空，且不超过64个字符。"
+        elif session.execute(select(Unit.id).where(Unit.code == code)).first():
+            errors["code"] = "该单位代码已存在。"
+        if not name or len(name) > 128:
+            errors["name"] = "单位名称不能为空，且不超过128字。"
+        if kind not in UNIT_KINDS:
+            errors["kind"] = "请选择单位类型。"
+        if errors:
+            raise ValidationError("单位信息有误。", fields=errors)
+        unit = Unit(code=code, name=name, kind=kind, region_id=region_id, active=True)
+        session.add(unit)
+        audit = AuditBatch(actor, now)
+        session.flush()
+        audit.add("unit_created", unit_id=unit.id, code=code, name=name, region=region.code)
+        audit.flush(session)
     return unit
 
 
 def set_unit_active(session: Session, actor: Actor, now: datetime, unit_id: int,
                     active: bool) -> Unit:
     """Deactivate (or reactivate) a unit; its history stays."""
-    begin_write(session)
-    require_permission(actor, "administer")
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFoundError("单位不存在。")
-    unit.active = active
-    audit = AuditBatch(actor, now)
-    audit.add("unit_activated" if active else "unit_deactivated", unit_id=unit.id,
-              code=unit.code)
-    _commit(session, audit)
+    with write_transaction(session):
+        require_permission(actor, "administer")
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFoundError("单位不存在。")
+        unit.active = active
+        audit = AuditBatch(actor, now)
+        audit.add("unit_activated" if active else "unit_deactivated", unit_id=unit.id,
+                  code=unit.code)
+        audit.flush(session)
     return unit
 
 
@@ -401,28 +390,27 @@ def unlock_user(session: Session, actor: Actor, now: datetime, username: str, *,
     """Lift the sign-in delays of an account (for its name from every address, and those
     addresses' own delays), and with ``activate`` reactivate it: the recovery of a locked-out
     sole administrator from the console."""
-    begin_write(session)
-    require_permission(actor, "administer")
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None:
-        session.rollback()
-        raise NotFoundError(f"用户“{username[:64]}”不存在。")
-    from ..models import LoginThrottle
+    with write_transaction(session):
+        require_permission(actor, "administer")
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFoundError(f"用户“{username[:64]}”不存在。")
+        from ..models import LoginThrottle
 
-    mine = list(session.execute(select(LoginThrottle).where(
-        LoginThrottle.key.like(f"name:{sess._like(user.username)}@%", escape="\\"))).scalars())
-    addresses = {row.key.rpartition("@")[2] for row in mine}
-    keys = [row.key for row in mine] + [f"addr:{a}" for a in addresses]
-    cleared = session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys))).rowcount \
-        if keys else 0
-    user.failed_logins, user.locked_until = 0, None
-    activated = activate and not user.active
-    if activated:
-        user.active = True
-    audit = AuditBatch(actor, now)
-    audit.add("user_unlocked", username=user.username, throttles_cleared=cleared or 0,
-              activated=activated)
-    _commit(session, audit)
+        mine = list(session.execute(select(LoginThrottle).where(
+            LoginThrottle.key.like(f"name:{sess._like(user.username)}@%", escape="\\"))).scalars())
+        addresses = {row.key.rpartition("@")[2] for row in mine}
+        keys = [row.key for row in mine] + [f"addr:{a}" for a in addresses]
+        cleared = session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys))).rowcount \
+            if keys else 0
+        user.failed_logins, user.locked_until = 0, None
+        activated = activate and not user.active
+        if activated:
+            user.active = True
+        audit = AuditBatch(actor, now)
+        audit.add("user_unlocked", username=user.username, throttles_cleared=cleared or 0,
+                  activated=activated)
+        audit.flush(session)
     return Unlocked(user, cleared or 0, activated)
 
 
@@ -438,15 +426,15 @@ def list_users(session: Session, actor: Actor, now: datetime) -> list[Listed]:
     the listing is audited (who looked at the accounts, and when)."""
     from ..models import LoginThrottle
 
-    begin_write(session)
-    require_permission(actor, "administer")
-    users = list(session.execute(select(User).order_by(User.username)).scalars())
-    counts = dict(session.execute(select(UserSession.user_id, func.count())
-                                  .group_by(UserSession.user_id)).all())
-    blocked = {row.key.removeprefix("name:").rpartition("@")[0] for row in session.execute(
-        select(LoginThrottle).where(LoginThrottle.key.like("name:%"),
-                                    LoginThrottle.blocked_until > now)).scalars()}
-    audit = AuditBatch(actor, now)
-    audit.add("users_listed", count=len(users))
-    _commit(session, audit)
+    with write_transaction(session):
+        require_permission(actor, "administer")
+        users = list(session.execute(select(User).order_by(User.username)).scalars())
+        counts = dict(session.execute(select(UserSession.user_id, func.count())
+                                      .group_by(UserSession.user_id)).all())
+        blocked = {row.key.removeprefix("name:").rpartition("@")[0] for row in session.execute(
+            select(LoginThrottle).where(LoginThrottle.key.like("name:%"),
+                                        LoginThrottle.blocked_until > now)).scalars()}
+        audit = AuditBatch(actor, now)
+        audit.add("users_listed", count=len(users))
+        audit.flush(session)
     return [Listed(u, counts.get(u.id, 0), u.username in blocked) for u in users]

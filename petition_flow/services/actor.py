@@ -3,52 +3,15 @@ table (domain/roles.py) lets that role see and do."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..domain.roles import SYSTEM_NAME, SYSTEM_ROLE, Role, role
+from ..domain.roles import SYSTEM_ROLE
 from ..errors import NotFoundError, PermissionDenied
-from ..models import Case, User
+from ..models import Case
 from . import scope
+from .acting import CONSOLE_NAME, SYSTEM, Actor, console_actor  # noqa: F401  (re-exported)
 from .confidentiality import hidden_from
 from .recusal import is_recused, require_not_recused
 
 CASE_NOT_FOUND = "未找到该信访事项。"
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: int | None
-    username: str
-    role: str
-    unit_id: int | None
-    region_id: int | None
-    region_kind: str = "county"
-    # The client's network address when the actor acts through a page or the API (behind a
-    # proxy: as TRUSTED_PROXIES lets proxy.py read it); every audit entry records it.
-    address: str | None = None
-
-    @classmethod
-    def of(cls, user: User, address: str | None = None) -> Actor:
-        return cls(user.id, user.username, user.role, user.unit_id, user.unit.region_id,
-                   user.unit.region.kind, (address or None) and address[:64])
-
-    @property
-    def role_def(self) -> Role:
-        return role(self.role)
-
-    def may(self, permission: str) -> bool:
-        return self.role_def.may(permission)
-
-
-SYSTEM = Actor(None, SYSTEM_NAME, SYSTEM_ROLE, None, None, "city")
-CONSOLE_NAME = "控制台操作员"
-
-
-def console_actor(os_user: str) -> Actor:
-    """Whoever runs a ``petition-flow`` account or organisation command at the server's
-    console: audited as 控制台操作员 with their operating-system user name."""
-    return Actor(None, f"{CONSOLE_NAME}（{os_user or '未知'}）"[:64], SYSTEM_ROLE, None, None,
-                 "city")
 
 
 def can_view(actor: Actor, case: Case) -> bool:

@@ -17,6 +17,7 @@ time it turned red: 00:00 China time of the day after the due date.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -24,7 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
-from ..db import RETRIES, begin_write, is_retryable
+from ..db import RETRIES, is_retryable, write_transaction
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
 from ..domain.spec import base_clock_id, is_local_clock
@@ -85,7 +86,7 @@ class SweepResult:
 
 class _Sweep:
     def __init__(self, session: Session, now: datetime, config: NotifyConfig):
-        from .petitions import all_engines
+        from .workflows import all_engines
 
         self.session, self.now, self.today = session, now, local_date(now)
         self.engines = all_engines()
@@ -111,17 +112,14 @@ class _Sweep:
         del self.result.alerts[alerts:]
         self.result.examined = examined
 
-    def finish_batch(self, commit: bool) -> None:
+    def finish_batch(self) -> None:
         if self.inbox:
             self.session.connection().execute(insert(InboxItem.__table__), self.inbox)
             self.inbox.clear()
         self.audit.flush(self.session)
         self.session.add_all(self.outbox.rows)
         self.outbox.rows.clear()
-        if commit:
-            self.session.commit()
-        else:
-            self.session.flush()
+        self.session.flush()
 
     # --- clocks ---------------------------------------------------------------------------
 
@@ -270,17 +268,14 @@ def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | N
     then its clock or order rows FOR UPDATE SKIP LOCKED); a batch that dies of a deadlock or
     serialization failure is rolled back and run again, at most db.RETRIES times."""
     sweep = _Sweep(session, now, config or NotifyConfig.load())
-    try:
+    with ExitStack() as stack:
+        if dry_run:  # every batch joins this one transaction, which is rolled back
+            stack.enter_context(write_transaction(session, dry_run=True))
         for batch in (sweep.clock_batch, sweep.order_batch):
             while True:
                 n = _run_batch(session, sweep, batch, batch_size, dry_run)
                 if n < batch_size:
                     break
-        if dry_run:
-            session.rollback()
-    except Exception:
-        session.rollback()
-        raise
     return sweep.result
 
 
@@ -288,14 +283,12 @@ def _run_batch(session: Session, sweep: _Sweep, batch, batch_size: int, dry_run:
     alerts, examined = len(sweep.result.alerts), sweep.result.examined
     for attempt in range(1, RETRIES + 1):
         try:
-            if not session.in_transaction():  # a dry run stays in its one transaction
-                begin_write(session)
-            n = batch(batch_size)
-            sweep.finish_batch(commit=not dry_run)
+            with write_transaction(session):  # one per batch (joins a dry run's one)
+                n = batch(batch_size)
+                sweep.finish_batch()
             return n
         except Exception as exc:
             if dry_run or attempt == RETRIES or not is_retryable(exc):
                 raise
-            session.rollback()
             sweep.discard_batch(alerts, examined)
     raise AssertionError("unreachable")

@@ -25,11 +25,12 @@ from ..domain.workcalendar import (
     read_calendar_file,
 )
 from ..errors import ValidationError
-from ..models import CalendarYear, Clock
+from ..models import CalendarYear, Case, Clock
 from ..paths import workflows_dir
 from .actor import Actor, require_permission
 from .audit import AuditBatch
 from .clocks import recompute_clock
+from .workflows import all_engines
 
 # `calendar due` (CLI and API): a plain period.  A calendar-day period follows the Civil Code's
 # rules; a working-day period counts official working days, to which the Civil Code's
@@ -87,9 +88,6 @@ def _shipped_cached() -> tuple[YearOverride, ...]:
 
 
 def _levels_for(session: Session, clock: Clock):
-    from ..models import Case
-    from .petitions import all_engines
-
     workflow = session.get(Case, clock.case_id).workflow
     return all_engines()[workflow].spec.warning_levels
 

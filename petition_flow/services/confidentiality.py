@@ -24,7 +24,7 @@ from ..errors import NotFoundError, ValidationError
 from ..models import Case, CaseAccused, Recusal
 
 if TYPE_CHECKING:
-    from .actor import Actor
+    from .acting import Actor
 
 ARTICLE = "信访工作条例第三十条第三款"
 NOT_FOUND = "未找到该信访事项。"  # exactly what a missing case answers

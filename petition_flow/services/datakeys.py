@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import crypto, keys
-from ..db import begin_write
+from ..db import write_transaction
 from ..models import AuditHead
 from ..sealed import key_id_of, open_value, seal_value
 from .chainseal import head_mac_ok
@@ -99,8 +99,7 @@ def rotate(session: Session, *, batch: int = 500, settle: float = 2.0,
 
 
 def _batch(session: Session, ring: keys.Keyring, size: int) -> int:
-    begin_write(session)
-    try:
+    with write_transaction(session):
         rows = session.execute(sa.select(PARTIES).where(_stale(ring)).order_by(PARTIES.c.id)
                                .limit(size)).all()
         for row in rows:
@@ -109,8 +108,4 @@ def _batch(session: Session, ring: keys.Keyring, size: int) -> int:
                       for c in SEALED
                       if getattr(row, c) is not None and key_id_of(getattr(row, c)) != ring.current}
             session.execute(PARTIES.update().where(PARTIES.c.id == row.id).values(**values))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return len(rows)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from ..db import write_transaction
 from ..domain.roles import ACCOUNT_ROLES
 from ..domain.text import text_problem
 from ..errors import PermissionDenied, ValidationError
@@ -39,9 +40,10 @@ def seed_organisation(session: Session) -> int:
     returns the number of units added (0 when there already is an organisation)."""
     from .orgfile import apply_organisation, shipped_organisation
 
-    if session.execute(select(Region.id).limit(1)).first() is not None:
-        return 0
-    return apply_organisation(session, shipped_organisation()).units_added
+    with write_transaction(session):
+        if session.execute(select(Region.id).limit(1)).first() is not None:
+            return 0
+        return apply_organisation(session, shipped_organisation()).units_added
 
 
 def first_admin_unit(session: Session) -> tuple[bool, str | None]:

@@ -26,7 +26,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
+from ..db import write_transaction
 from ..errors import ValidationError
 from ..models import Base, Region, Unit
 from .actor import Actor, require_permission
@@ -386,9 +386,8 @@ def import_organisation(session: Session, actor: Actor, now: datetime, org: Orga
                         source: str) -> ImportResult:
     """An administrator (or the console) loads an organisation file: one transaction, audited
     when anything changed."""
-    begin_write(session)
-    require_permission(actor, "administer")
-    try:
+    with write_transaction(session):
+        require_permission(actor, "administer")
         result = apply_organisation(session, org)
         if result.changed:
             audit = AuditBatch(actor, now)
@@ -396,8 +395,4 @@ def import_organisation(session: Session, actor: Actor, now: datetime, org: Orga
                       updated=len(result.updated), removed=len(result.removed),
                       changes=(result.added + result.updated + result.removed)[:200])
             audit.flush(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result

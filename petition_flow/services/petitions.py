@@ -19,13 +19,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import local_date
 from ..db import retry_conflicts, write_transaction
-from ..domain.engine import WorkflowEngine
 from ..domain.guards import CATEGORIES, CaseView, ClockView
-from ..domain.registry import DEFAULT_WORKFLOW, engines
+from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.spec import ClockRule, TriggerSpec
 from ..errors import ConcurrentChangeError, NotFoundError, PermissionDenied, ValidationError
 from ..models import AuditEntry, Case, CaseNumber, Party, Region, Unit
-from ..paths import templates_dir, workflows_dir
 from . import scope
 from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
 from .actor import Actor, can_act, require_act, require_permission, require_view
@@ -36,16 +34,9 @@ from .notices import CHANNELS, CaseFacts, issue_notice
 from .org import BUREAU_KIND
 from .registration import RegistrationForm, validate_registration
 from .repeats import RepeatMatch, find_repeats, repeat_blocks
+from .workflows import all_engines, engine_for
 
 QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def all_engines() -> dict[str, WorkflowEngine]:
-    return engines(workflows_dir(), templates_dir())
-
-
-def engine_for(case: Case) -> WorkflowEngine:
-    return all_engines()[case.workflow]
 
 
 def load_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:

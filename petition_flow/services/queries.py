@@ -22,15 +22,10 @@ from ..models import Case, Clock, Region
 from . import rules, scope
 from .actor import Actor
 from .confidentiality import hidden_clause
+from .scope import visible_clause as scope_clause  # the name the read side uses
 
 DUE_SOON_DAYS = 3
 OPEN = Case.closed_at.is_(None)
-
-
-def scope_clause(actor: Actor):
-    """The cases the actor may see, as SQL: the SQL twin of ``actor.can_view`` — the role's
-    scope, and never a 检举控告 accusing the actor or their unit (第三十条第三款)."""
-    return and_(scope.clause(actor), ~hidden_clause(actor))
 
 
 @dataclass
@@ -250,7 +245,7 @@ LEVEL_CLAUSES = {
 
 
 def _states_of_step() -> dict[str, list[str]]:
-    from .petitions import all_engines
+    from .workflows import all_engines
 
     spec = all_engines()[DEFAULT_WORKFLOW].spec
     out: dict[str, list[str]] = {}

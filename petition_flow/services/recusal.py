@@ -16,7 +16,7 @@ from ..errors import PermissionDenied
 from ..models import Case
 
 if TYPE_CHECKING:
-    from .actor import Actor
+    from .acting import Actor
 
 ARTICLE = "信访工作条例第二十八条第三款"
 REFUSED = f"您已对该信访事项申请回避（{ARTICLE}），不能办理该事项，也不能被指派办理。"

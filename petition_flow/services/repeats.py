@@ -22,6 +22,7 @@ from ..domain.identity import similarity
 from ..domain.spec import is_local_clock
 from ..models import Case, Party, blind_index
 from .actor import Actor, can_view
+from .workflows import engine_for
 
 SIMILAR = 0.4  # Dice over character bigrams; tuned on the demo and test matters
 
@@ -40,8 +41,6 @@ class RepeatMatch:
 
 def repeat_blocks(case: Case, today: date) -> bool:
     """Whether ``case`` makes a new petition on the same matter a repeat (Art. 19 ¶3)."""
-    from .petitions import engine_for
-
     spec = engine_for(case).spec
     state = spec.states.get(case.state)
     # The statutory periods only: a missed local 限时办结 target does not end the handling.

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import false, or_, true
+from sqlalchemy import and_, false, or_, true
 
 from ..domain.roles import role
 from ..models import Case, Region
+from .confidentiality import hidden_clause
 
 if TYPE_CHECKING:
-    from .actor import Actor
+    from .acting import Actor
 
 
 class _City:
@@ -107,3 +108,9 @@ def clause(actor: Actor):
 def region_clause(actor: Actor):
     """The counties whose figures the actor may see, as a WHERE clause on ``regions``."""
     return SCOPE_RULES[role(actor.role).scope].region_clause(actor)
+
+
+def visible_clause(actor: Actor):
+    """The cases the actor may see, as SQL: the SQL twin of ``actor.can_view`` — the role's
+    scope, and never a 检举控告 accusing the actor or their unit (第三十条第三款)."""
+    return and_(clause(actor), ~hidden_clause(actor))

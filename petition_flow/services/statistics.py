@@ -9,7 +9,7 @@ case in a period:
   procedures or not accepted.
 
 Period edges are whole days in China time (UTC+8, no summer time): a period from D1 to D2 runs
-from D1 00:00 to D2+1 00:00 Beijing time. Every query goes through ``queries.scope_clause``, so a
+from D1 00:00 to D2+1 00:00 Beijing time. Every query goes through ``scope.visible_clause``, so a
 figure never counts a case its reader may not see, and every figure's set is also the filter of
 the case list behind it (``set_clause``), so a number and its list always agree.
 
@@ -57,7 +57,7 @@ from ..domain.guards import CATEGORIES
 from ..domain.roles import SYSTEM_ROLE
 from ..errors import PermissionDenied, ValidationError
 from ..models import Case, Clock, Region, Unit
-from . import queries, rules, scope
+from . import rules, scope
 from .actor import Actor
 from .notices import CHANNELS
 
@@ -382,7 +382,7 @@ def _group_expr(session: Session, group_by: str, cohort: str):
 
 def _base(session: Session, actor: Actor, cohort: str, p: Period, region_id: int | None):
     column = _cohort_column(cohort)
-    where = [queries.scope_clause(actor), _cohort_base(cohort), column >= p.utc_start,
+    where = [scope.visible_clause(actor), _cohort_base(cohort), column >= p.utc_start,
              column < p.utc_end]
     if region_id is not None:
         where.append(Case.region_id == region_id)

@@ -10,9 +10,9 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import clock
-from ..app import get_session
-from ..domain.spec import MAX_ID
+from ..db import get_session
 from ..errors import NotFoundError, PermissionDenied, PetitionFlowError
+from ..models import MAX_ID
 from ..services.actor import Actor
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
-from apihelpers import at
+from helpers import at
 from jsonschema import Draft202012Validator, FormatChecker
 
 from petition_flow.api.openapi import OPERATIONS, document
 from petition_flow.api.schemas import models
-from petition_flow.app import create_app
 from petition_flow.clock import CHINA_TZ
 from petition_flow.services.actor import SYSTEM
 from petition_flow.services.rules import default_spec
@@ -45,9 +44,9 @@ def api_clock() -> ApiClock:
 
 
 @pytest.fixture
-def app(engine, Session, api_clock, tmp_path):
-    return create_app({"TESTING": True, "ENGINE": engine, "PETITION_FLOW_CLOCK": api_clock},
-                      instance_path=tmp_path / "instance")
+def app_settings(api_clock) -> dict:
+    """The app of tests/conftest.py, with the API's clock."""
+    return {"PETITION_FLOW_CLOCK": api_clock}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from apihelpers import at, petition
+from helpers import at, petition
 from sqlalchemy import select
 
 from petition_flow.models import AuditEntry, Clock, InboxItem, SupervisionOrder, User

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apihelpers import petition
-from helpers import NEED_TO_KNOW
+from helpers import NEED_TO_KNOW, petition
 
 REPLY = {"outcome": "explain", "opinion": "已督促供热公司整改并向信访人解释。",
          "legal_basis": "《信访工作条例》第三十二条"}

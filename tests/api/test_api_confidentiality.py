@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apihelpers import petition
+from helpers import petition
 
 from petition_flow.models import User
 from petition_flow.services.actor import Actor

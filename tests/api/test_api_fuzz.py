@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import schemathesis
-from apihelpers import at, petition
+from helpers import at, petition
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,6 +22,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.notify import NotifyConfig
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 # Deeper local runs: PETITION_FLOW_FUZZ_EXAMPLES=500 python -m pytest tests/api/test_api_fuzz.py
 MAX_EXAMPLES = int(os.environ.get("PETITION_FLOW_FUZZ_EXAMPLES", "25"))

@@ -3,8 +3,8 @@ and answered with the first answer; the same key with another body is refused.""
 
 from __future__ import annotations
 
-from apihelpers import petition
 from flask import request
+from helpers import petition
 from sqlalchemy import func, select
 
 from petition_flow.models import AuditEntry, Case

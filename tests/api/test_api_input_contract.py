@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from apihelpers import id_number, petition
+from helpers import id_number, petition
 from sqlalchemy import func, select
 
 from petition_flow.domain.engine import validate_inputs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apihelpers import petition
+from helpers import petition
 
 OTHER_ROLES = ("handler", "unit_leader", "county_supervisor", "city_supervisor", "admin")
 

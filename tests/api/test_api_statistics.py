@@ -4,7 +4,7 @@ for a period in China time, with their definitions; answers checked against the 
 from __future__ import annotations
 
 import pytest
-from apihelpers import at
+from helpers import at
 from stats_data import EXPECTED, build, expected_value
 
 from petition_flow.services.statistics import DEFINITIONS

@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-from apihelpers import petition
 from click.testing import CliRunner
+from helpers import petition
 
 from petition_flow.api.openapi import document
 from petition_flow.cli import main

@@ -5,7 +5,7 @@ of its route from those, and fills the inputs from that trigger's ``fields`` alo
 from __future__ import annotations
 
 import pytest
-from apihelpers import petition
+from helpers import petition
 
 from petition_flow.services.audit import verify_chain
 

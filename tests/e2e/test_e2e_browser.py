@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
+
 from petition_flow.domain.identity import id_check_digit
 from tests.e2e.conftest import fire, login, logout, screenshot
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 FIRST17 = "61032619880315471"
 ID_NUMBER = FIRST17 + id_check_digit(FIRST17)

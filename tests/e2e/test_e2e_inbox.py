@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.e2e.conftest import login, run_cli, screenshot
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 
 def test_a_supervisor_sees_the_sweeps_alert_in_the_inbox_and_issues_an_order_from_it(

@@ -10,7 +10,11 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import fire, login, logout, screenshot
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")

@@ -4,6 +4,8 @@ import pytest
 
 from tests.e2e.conftest import require_browser
 
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
+
 
 def test_a_missing_chromium_skips_the_browser_tests_outside_ci(monkeypatch, tmp_path):
     monkeypatch.delenv("CI", raising=False)

@@ -16,8 +16,10 @@ from sqlalchemy.engine import make_url
 
 from petition_flow.cli import main
 from petition_flow.db import make_engine
+from petition_flow.devtools.bench import MEASURE_NAMES
 from petition_flow.migrate import alembic_config, current_revision, upgrade
-from petition_flow.services.bench import MEASURE_NAMES
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 NEW_INDEXES = {"cases": {"ix_cases_open_region_state"},
                "clocks": {"ix_clocks_case_running_due", "ix_clocks_running_due"}}

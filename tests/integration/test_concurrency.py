@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from helpers import days_after
 from sqlalchemy import func, select
 
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.errors import ConcurrentChangeError, TransitionNotAllowed
 from petition_flow.models import AuditEntry, Case
 from petition_flow.services.audit import verify_chain
-from petition_flow.services.demo import APPEAL6
 from petition_flow.services.petitions import fire_transition, register_petition
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 
 def race(n, work):

@@ -9,6 +9,7 @@ import threading
 import time as wall
 from pathlib import Path
 
+import pytest
 from helpers import at
 from sqlalchemy import func, select
 
@@ -16,6 +17,8 @@ from petition_flow.models import AccountabilityRecord, Alert, Clock, InboxItem
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.audit import verify_chain
 from petition_flow.services.notify import NotifyConfig
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 CASES = 12
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from sqlalchemy import delete, select
 
 from petition_flow.models import Case, CaseAccused, Unit, User
 from petition_flow.services.actor import SYSTEM, Actor, can_view
 from petition_flow.services.confidentiality import hidden_clause, hidden_from
 from petition_flow.services.queries import scope_clause
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 ROUNDS = 40
 COUNTIES = ("meixian", "jintai")

@@ -21,7 +21,7 @@ def test_the_database_file_holds_no_id_number_phone_or_address_of_any_demo_petit
         tmp_path, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("reads SQLite's file; the PostgreSQL variant reads the stored values")
-    from petition_flow.services.demo import seed_demo
+    from petition_flow.devtools.demo import seed_demo
     from petition_flow.services.org import seed_organisation
 
     path = tmp_path / "demo.sqlite3"

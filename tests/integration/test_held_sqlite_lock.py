@@ -27,6 +27,8 @@ from petition_flow.services.actor import SYSTEM
 from petition_flow.services.org import seed_organisation, unit_by_code
 from petition_flow.services.tokens import create_token
 
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
+
 NOW = datetime(2026, 3, 3, 9, tzinfo=CHINA_TZ)
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from petition_flow.db import RETRIES, begin_write
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.models import Alert, AuditEntry, Clock
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.audit import verify_chain
-from petition_flow.services.demo import APPEAL6
 from petition_flow.services.notify import NotifyConfig
 from petition_flow.services.petitions import fire_transition
 

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from helpers import at
 from sqlalchemy import func, select
 
@@ -19,6 +20,8 @@ from petition_flow.models import AuditEntry
 from petition_flow.services.actor import SYSTEM
 from petition_flow.services.audit import verify_chain
 from petition_flow.services.tokens import create_token
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("load_worker.py")

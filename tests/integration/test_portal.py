@@ -10,6 +10,7 @@ import pytest
 from helpers import at, days_after
 from sqlalchemy import select
 
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.errors import (
     NotFoundError,
     PermissionDenied,
@@ -18,7 +19,6 @@ from petition_flow.errors import (
 )
 from petition_flow.models import AuditEntry, Case, InboxItem, PetitionerRequest, User
 from petition_flow.services import feedback, online, portal, sms
-from petition_flow.services.demo import APPEAL6
 from petition_flow.services.throttle import DatabaseThrottle
 
 ID_LIKE = re.compile(r"\d{6}[\d*]{8,}[\dX]{0,4}|\*{4,}")

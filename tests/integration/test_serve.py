@@ -11,6 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -7,6 +7,7 @@ import pytest
 from helpers import days_after
 from sqlalchemy import func, select
 
+from petition_flow.devtools.demo import APPEAL6, step_role
 from petition_flow.domain.registry import DEFAULT_WORKFLOW
 from petition_flow.errors import (
     NotFoundError,
@@ -14,7 +15,6 @@ from petition_flow.errors import (
     ValidationError,
 )
 from petition_flow.models import AuditEntry, Case, Notice
-from petition_flow.services.demo import APPEAL6, step_role
 from petition_flow.services.petitions import all_engines
 
 SPEC = all_engines()[DEFAULT_WORKFLOW].spec

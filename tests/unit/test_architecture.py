@@ -10,6 +10,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import importgraph
 import pytest
 
 from petition_flow.domain.guards import ACTIONS
@@ -84,11 +85,58 @@ def test_a_domain_module_imports_neither_the_web_framework_nor_the_database(path
     assert not bad, f"{relative(path)} imports {sorted(bad)}"
 
 
+# What of the package domain/ may import (relative imports resolved): itself and the errors.
+DOMAIN_MAY_IMPORT = ("petition_flow.domain", "petition_flow.errors")
+
+
+@pytest.mark.parametrize("path", modules("domain"), ids=relative)
+def test_a_domain_module_imports_nothing_of_the_package_but_domain_and_errors(path):
+    bad = [f"line {imp.line}: {imp.target}" for imp in importgraph.imports(path)
+           if imp.target.startswith("petition_flow.") and not any(
+               imp.target == ok or imp.target.startswith(f"{ok}.") for ok in DOMAIN_MAY_IMPORT)]
+
+    assert bad == [], f"{relative(path)} reaches above domain/"
+
+
+# What a use case may not import, directly or through a relative import: the web framework and
+# werkzeug's request objects (password hashing from werkzeug.security is no web code), and the
+# modules above services/ that are made of Flask.
+WEB_LAYER = ("petition_flow.app", "petition_flow.cli", "petition_flow.extensions",
+             "petition_flow.scheduler", "petition_flow.web", "petition_flow.api",
+             "petition_flow.devtools")
+
+
+def web_imports(path: Path, package: Path = PACKAGE) -> list[str]:
+    """Imports of a module (relative ones resolved, function-level ones included) that are
+    Flask, werkzeug's web objects or the web layer of petition_flow."""
+    bad = []
+    for imp in importgraph.imports(path, package):
+        root = imp.target.split(".")[0]
+        if is_forbidden(root, ("flask",)) or (
+                root == "werkzeug" and not imp.target.startswith("werkzeug.security")) or any(
+                imp.target == top or imp.target.startswith(f"{top}.") for top in WEB_LAYER):
+            bad.append(f"line {imp.line}: {imp.target}")
+    return bad
+
+
 @pytest.mark.parametrize("path", modules("services"), ids=relative)
 def test_a_service_module_does_not_import_flask(path):
-    bad = {r for r in imported_roots(path) if is_forbidden(r, ("flask",))}
+    assert web_imports(path) == [], f"{relative(path)} imports the web layer"
 
-    assert not bad, f"{relative(path)} imports {sorted(bad)}"
+
+def test_the_service_import_check_resolves_relative_and_deferred_imports(tmp_path):
+    package = tmp_path / "petition_flow"
+    (package / "services").mkdir(parents=True)
+    sample = package / "services" / "sample.py"
+    sample.write_text("from werkzeug.security import check_password_hash\n"
+                      "from ..app import create_app\n"
+                      "def f():\n    from flask import request\n"
+                      "    from werkzeug.datastructures import FileStorage\n"
+                      "    from ..web import common\n", encoding="utf-8")
+
+    assert web_imports(sample, package) == ["line 2: petition_flow.app.create_app", "line 4: flask.request",
+                     "line 5: werkzeug.datastructures.FileStorage",
+                     "line 6: petition_flow.web.common"]
 
 
 _PROBE = """
@@ -174,3 +222,29 @@ def test_every_service_module_that_commits_starts_its_transactions_as_a_writer()
         if "session.commit()" in source:
             assert "begin_write(" in source or "write_transaction(" in source, \
                 f"{path.name} commits without begin_write"
+
+
+# --- one unit of work ----------------------------------------------------------------------
+
+# Commits outside db.write_transaction, each for a reason: the token's last-used stamp goes
+# through a connection of its own so that a read never waits for it; delivery ends the
+# caller's read transaction to show it what the channel sessions wrote.
+OWN_COMMITS = {"petition_flow/services/tokens.py": 2, "petition_flow/services/notify.py": 1}
+# Below the use cases (db.py is the helper, migrate.py runs Alembic) and the benchmark, which
+# measures bare transactions and bulk loads on a scratch database.
+NOT_USE_CASES = ("petition_flow/db.py", "petition_flow/migrate.py", "petition_flow/migrations/",
+                 "petition_flow/devtools/bench.py")
+
+
+def commits(path: Path) -> int:
+    return sum(1 for node in ast.walk(parse(path)) if isinstance(node, ast.Call)
+               and isinstance(node.func, ast.Attribute) and node.func.attr == "commit")
+
+
+def test_every_write_commits_through_the_one_transaction_helper():
+    """Services, the CLI, the scheduler, the pages and the API never call ``commit()``:
+    db.write_transaction does (begin as a writer, commit once, roll back on error)."""
+    found = {relative(path): n for path in sorted(PACKAGE.rglob("*.py"))
+             if not relative(path).startswith(NOT_USE_CASES) and (n := commits(path))}
+
+    assert found == OWN_COMMITS

@@ -7,17 +7,9 @@ import re
 
 import pytest
 
-from petition_flow.app import create_app
 from tests.conftest import PASSWORD
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-@pytest.fixture
-def app(engine, Session, tmp_path):
-    app = create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "test-secret"},
-                     instance_path=tmp_path / "instance")
-    return app
 
 
 class Browser:

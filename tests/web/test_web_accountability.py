@@ -1,6 +1,8 @@
 """追责问责 list: county and city supervisors confirm or dismiss, always with a reason."""
 
 
+from helpers import nothing_changes
+
 from petition_flow.models import AccountabilityRecord
 from tests.web.conftest import text
 from tests.web.oversight_helpers import swept_red
@@ -63,14 +65,15 @@ def test_a_decided_record_cannot_be_decided_again_nor_by_an_unknown_decision(
     assert response.status_code == 400 and record(session, record_id).status == "dismissed"
 
 
-def test_only_supervisors_open_the_accountability_list(as_user, cases, session):
+def test_only_supervisors_open_the_accountability_list(as_user, cases, session, Session):
     _, _, record_id, _ = swept_red(cases, session)
     for username in ("handler.meixian", "unit_leader.meixian", "reception.meixian",
                      "admin.baoji"):
         b = as_user(username)
-        assert b.get("/supervision/accountability").status_code == 403, username
-        assert b.post(f"/supervision/accountability/{record_id}/dismiss",
-                      {"reason": "本单位认为不应追责"}).status_code == 403, username
+        with nothing_changes(Session):
+            assert b.get("/supervision/accountability").status_code == 403, username
+            assert b.post(f"/supervision/accountability/{record_id}/dismiss",
+                          {"reason": "本单位认为不应追责"}).status_code == 403, username
     assert record(session, record_id).status == "pending"
 
 

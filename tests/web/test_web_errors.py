@@ -1,5 +1,6 @@
 """Bad requests: CSRF, unknown pages, server errors — Chinese pages, never a stack trace."""
 
+from helpers import nothing_changes
 from sqlalchemy import func, select
 
 from petition_flow.app import create_app
@@ -18,15 +19,17 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(as_user, s
     session.commit()
 
 
-def test_a_post_with_a_forged_csrf_token_is_refused(as_user):
+def test_a_post_with_a_forged_csrf_token_is_refused(as_user, Session):
     b = as_user("admin.baoji")
-    response = b.post("/admin/audit/verify", {"csrf_token": "forged"}, csrf=False)
+    with nothing_changes(Session):
+        response = b.post("/admin/audit/verify", {"csrf_token": "forged"}, csrf=False)
     assert response.status_code == 400
 
 
-def test_the_login_form_itself_is_protected_by_csrf(browser):
-    response = browser.post("/login", {"username": "admin.baoji",
-                                       "password": "test-password-1"}, csrf=False)
+def test_the_login_form_itself_is_protected_by_csrf(browser, Session):
+    with nothing_changes(Session):  # no session opened, no sign-in recorded
+        response = browser.post("/login", {"username": "admin.baoji",
+                                           "password": "test-password-1"}, csrf=False)
     assert response.status_code == 400
 
 

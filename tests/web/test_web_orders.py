@@ -4,6 +4,7 @@ closes or returns it; lists per role with status filters; 挂牌督办 marked on
 import re
 from datetime import timedelta
 
+from helpers import nothing_changes
 from sqlalchemy import select
 
 from petition_flow.models import Case, SupervisionOrder
@@ -107,14 +108,16 @@ def test_the_supervisor_returns_a_reply_with_a_new_due_date(as_user, cases, sess
     assert "提交书面回复" in text(as_user("handler.meixian").get(f"/orders/{order_id}"))
 
 
-def test_only_the_target_unit_replies_and_only_supervisors_close(as_user, cases, session, world):
+def test_only_the_target_unit_replies_and_only_supervisors_close(
+        as_user, cases, session, world, Session):
     order_id, *_ = open_order(cases, session, world)
-    assert as_user("county_supervisor.meixian").post(
-        f"/orders/{order_id}/reply", {"reply": "代为回复"}).status_code == 403
-    handler = as_user("handler.meixian")
-    assert handler.post(f"/orders/{order_id}/close", {"note": "自行办结"}).status_code == 403
-    assert handler.post(f"/orders/{order_id}/return",
-                        {"note": "x", "due_date": "2030-01-01"}).status_code == 403
+    supervisor, handler = as_user("county_supervisor.meixian"), as_user("handler.meixian")
+    with nothing_changes(Session):  # no reply, close or return is recorded
+        assert supervisor.post(
+            f"/orders/{order_id}/reply", {"reply": "代为回复"}).status_code == 403
+        assert handler.post(f"/orders/{order_id}/close", {"note": "自行办结"}).status_code == 403
+        assert handler.post(f"/orders/{order_id}/return",
+                            {"note": "x", "due_date": "2030-01-01"}).status_code == 403
     assert as_user("reception.meixian").get("/orders/").status_code == 403
     assert as_user("admin.baoji").get(f"/orders/{order_id}").status_code == 403
     assert as_user("handler.meixian").get("/supervision/cases/1/orders/new").status_code == 403
@@ -150,15 +153,15 @@ def test_a_listed_case_is_marked_in_the_case_lists_and_on_the_dashboard(
     assert case_no in listed and plain_no not in listed and "挂牌督办事项" in listed
 
 
-def test_issuing_and_replying_need_the_csrf_token(as_user, cases, session, world):
+def test_issuing_and_replying_need_the_csrf_token(as_user, cases, session, world, Session):
     order_id, case_id, _ = open_order(cases, session, world)
-    response = as_user("county_supervisor.meixian").post(
-        f"/supervision/cases/{case_id}/orders/new",
-        {"requirements": "请回复。", "due_date": "2030-01-01"}, csrf=False)
-    assert response.status_code == 400 and "CSRF" in text(response)
-    response = as_user("handler.meixian").post(f"/orders/{order_id}/reply",
-                                                {"reply": "已办理。"}, csrf=False)
-    assert response.status_code == 400 and order_row(session, order_id).status == "open"
-    response = as_user("county_supervisor.meixian").post(f"/orders/{order_id}/close",
-                                                          {"note": "好"}, csrf=False)
+    supervisor, handler = as_user("county_supervisor.meixian"), as_user("handler.meixian")
+    with nothing_changes(Session):
+        response = supervisor.post(
+            f"/supervision/cases/{case_id}/orders/new",
+            {"requirements": "请回复。", "due_date": "2030-01-01"}, csrf=False)
+        assert response.status_code == 400 and "CSRF" in text(response)
+        response = handler.post(f"/orders/{order_id}/reply", {"reply": "已办理。"}, csrf=False)
+        assert response.status_code == 400 and order_row(session, order_id).status == "open"
+        response = supervisor.post(f"/orders/{order_id}/close", {"note": "好"}, csrf=False)
     assert response.status_code == 400

@@ -2,6 +2,7 @@
 alerts are never visible, and their forms answer 403/404 without data."""
 
 import pytest
+from helpers import nothing_changes
 from sqlalchemy import select
 
 from petition_flow.models import AccountabilityRecord, SupervisionOrder
@@ -86,13 +87,15 @@ def test_a_handler_of_another_unit_in_the_same_county_cannot_open_or_reply_to_th
     assert meixian["order_case_no"] not in text(b.get("/orders/"))
 
 
-def test_an_alert_of_another_case_cannot_be_named_as_the_ground_of_an_order(as_user, meixian):
+def test_an_alert_of_another_case_cannot_be_named_as_the_ground_of_an_order(
+        as_user, meixian, Session):
     b = as_user("county_supervisor.meixian")
     url = f"/supervision/cases/{meixian['order_case_id']}/orders/new?alert={meixian['alert_id']}"
     assert b.get(url).status_code == 404
-    response = b.post(f"/supervision/cases/{meixian['order_case_id']}/orders/new",
-                      {"requirements": "借用他案预警", "due_date": "2030-01-01",
-                       "alert_id": str(meixian["alert_id"])})
+    with nothing_changes(Session):  # no order issued
+        response = b.post(f"/supervision/cases/{meixian['order_case_id']}/orders/new",
+                          {"requirements": "借用他案预警", "due_date": "2030-01-01",
+                           "alert_id": str(meixian["alert_id"])})
     assert response.status_code == 404
 
 

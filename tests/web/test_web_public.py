@@ -7,13 +7,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import at
+from helpers import at, nothing_changes
 from sqlalchemy import select
 
 from petition_flow import clock
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.models import Case, InboxItem, User
 from petition_flow.services import portal
-from petition_flow.services.demo import APPEAL6
 from tests.web.conftest import TOKEN, text
 
 DELIVERED = ["classify", "transfer", "accept", "reply", "deliver"]
@@ -97,10 +97,11 @@ def test_a_wrong_code_looks_exactly_like_an_unknown_case_number(app, cases, wall
     assert strip[0] == strip[1]
 
 
-def test_a_post_without_the_csrf_token_is_refused(app, cases, wall):
+def test_a_post_without_the_csrf_token_is_refused(app, cases, wall, Session):
     case = cases.register()
-    response = Visitor(app).post("/query", {"case_no": case.case_no,
-                                            "query_code": case.query_code}, csrf=False)
+    with nothing_changes(Session):
+        response = Visitor(app).post("/query", {"case_no": case.case_no,
+                                                "query_code": case.query_code}, csrf=False)
     assert response.status_code == 400
 
 

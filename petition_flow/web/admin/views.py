@@ -18,7 +18,7 @@ from ..auth import policy
 from ..common import actor, apply_errors, date_arg, db, now, options, page_arg, raise_http
 from ..downloads import download, with_own_session
 from ..handling.views import render_case
-from . import bp
+from .blueprint import bp
 from .forms import ActionForm, CalendarForm, ResetPasswordForm, UnitForm, UserForm
 
 

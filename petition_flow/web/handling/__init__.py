@@ -1,15 +1,4 @@
 """办理: the inbox by urgency, the case page, actions, audited reveal, printable notices."""
 
-from flask import Blueprint
-
-from ..common import require_permission
-
-bp = Blueprint("handling", __name__)
-
-
-@bp.before_request
-def _guard():
-    return require_permission("cases")
-
-
-from . import casework, views  # noqa: E402,F401
+from . import casework, views  # noqa: F401  (the routes register on bp)
+from .blueprint import bp  # noqa: F401

@@ -29,7 +29,7 @@ from ...services.statistics import SETS
 from ..common import actor, apply_errors, date_arg, db, now, page_arg, raise_http, today
 from ..downloads import download, with_own_session
 from ..once import submit_once
-from . import bp
+from .blueprint import bp
 from .casework import casework_context
 from .forms import AccusedForm, RecusalForm, ReportUpForm, RevealForm, trigger_form
 

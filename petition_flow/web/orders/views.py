@@ -10,7 +10,7 @@ from ...services.supervision import (
     return_supervision_order,
 )
 from ..common import actor, apply_errors, db, now, raise_http, today
-from . import bp
+from .blueprint import bp
 from .forms import CloseForm, ReplyForm, ReturnForm, parse_date
 
 FORMS = {"reply": ReplyForm, "close": CloseForm, "return": ReturnForm}

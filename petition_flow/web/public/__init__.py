@@ -1,10 +1,5 @@
 """The petitioner's public pages (信访人): progress query by case number and query code,
 online petition (网上信访), evaluation and 复查/复核 requests. No staff login."""
 
-from __future__ import annotations
-
-from flask import Blueprint
-
-bp = Blueprint("public", __name__)
-
-from . import views  # noqa: E402,F401
+from . import views  # noqa: F401  (the routes register on bp)
+from .blueprint import bp  # noqa: F401

@@ -13,7 +13,7 @@ from ...services import feedback, online, portal
 from ...services.petitions import engine_for
 from ...services.throttle import public_throttle
 from ..common import apply_errors, db, now, today
-from . import bp
+from .blueprint import bp
 from .forms import EvaluationForm, LeaveForm, QueryForm, RequestForm, SubmitForm
 
 SESSION_KEY = "public_case"

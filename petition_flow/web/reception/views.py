@@ -13,7 +13,7 @@ from ...services.registration import MAX_PETITIONERS
 from ..common import actor, apply_errors, db, now, raise_http
 from ..once import submit_once
 from ..uploads import max_bytes, store, uploads_from
-from . import bp
+from .blueprint import bp
 from .forms import PetitionForm
 
 

@@ -12,7 +12,7 @@ from ...services.oversight import RECORD_STATUSES, issue_context, record_views
 from ...services.supervision import issue_supervision_order
 from ..common import actor, apply_errors, bounded_int, db, int_arg, now, raise_http, today
 from ..orders.forms import IssueOrderForm, parse_date
-from . import bp
+from .blueprint import bp
 
 
 def _context(case_id: int, alert_id: int | None):

@@ -13,7 +13,7 @@ from ...services import exports
 from ...services.statistics import BY_KEY, GROUPS, Report, format_figure, statistics
 from ..common import actor, db, now, raise_http, today
 from ..downloads import download
-from . import bp
+from .blueprint import bp
 from .charts import Bar, bars, columns
 
 # (group, title, the figures the chart draws): a chart grouped unlike the table computes only

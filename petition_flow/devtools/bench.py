@@ -39,13 +39,13 @@ from ..domain.roles import ROLE_TABLE, role, roles_with
 from ..domain.spec import WorkflowSpec
 from ..models import AuditEntry, AuditHead, Case, Clock, Party, Region, Unit, User, blind_index
 from ..sealed import Sealed
-from .actor import SYSTEM, Actor
-from .alerts import sweep_deadlines
-from .audit import GENESIS, chain_hash
-from .chainseal import entry_mac, head_mac
-from .notify import NotifyConfig
-from .petitions import fire_transition, register_petition
-from .rules import default_spec
+from ..services.actor import SYSTEM, Actor
+from ..services.alerts import sweep_deadlines
+from ..services.audit import GENESIS, chain_hash
+from ..services.chainseal import entry_mac, head_mac
+from ..services.notify import NotifyConfig
+from ..services.petitions import fire_transition, register_petition
+from ..services.rules import default_spec
 
 # The bench's actors, named after the roles table's: who registers, who handles, the city.
 RECEPTION = roles_with("register")[0]
@@ -694,8 +694,8 @@ def full_scans(plan: str) -> list[str]:
 def query_plans(session: Session, now: datetime) -> dict[str, str]:
     """Plans of every SELECT the handler inbox, the case page, the city dashboard and the
     sweeper send, as the database will run them on this data."""
-    from .casefile import case_file, urgencies
-    from .queries import CaseFilters, county_figures, list_cases
+    from ..services.casefile import case_file, urgencies
+    from ..services.queries import CaseFilters, county_figures, list_cases
 
     today = local_date(now)
     world = _world(session)

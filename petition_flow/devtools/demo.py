@@ -14,18 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
-from ..db import begin_write
+from ..db import write_transaction
 from ..domain.identity import id_check_digit
 from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.roles import ACCOUNT_ROLES, ROLE_LABELS, ROLE_TABLE, role, roles_with
 from ..models import Case, Region, User
 from ..paths import workflows_dir
-from . import documents
-from .actor import SYSTEM, Actor
-from .audit import AuditBatch
-from .org import PILOTS, create_user, unit_by_code
-from .petitions import fire_transition, register_petition
-from .rules import default_spec
+from ..services import documents
+from ..services.actor import SYSTEM, Actor
+from ..services.audit import AuditBatch
+from ..services.org import PILOTS, create_user, unit_by_code
+from ..services.petitions import fire_transition, register_petition
+from ..services.rules import default_spec
 
 DEMO_PASSWORD = "baoji-demo-2026"
 CITY = "baoji"  # the region code of the city
@@ -130,31 +130,30 @@ def seed_demo(session: Session, now: datetime) -> DemoSummary:
 
 
 def _create_users(session: Session, now: datetime) -> dict[tuple[str, str], Actor]:
-    begin_write(session)
-    audit = AuditBatch(SYSTEM, now)
-    actors = {}
-    # One account per role of the roles table: county and unit roles in each pilot county,
-    # city roles in the city, and a registering role in the city's own 信访局 too (it registers
-    # matters and 交办/转送 them down to the counties, 信访工作条例第二十二条).
-    wanted = []
-    for r in ROLE_TABLE:
-        if not (r.account and r.demo_unit):
-            continue
-        places = [CITY] if r.scope == "city" or r.scope == "none" else list(PILOTS)
-        if r.scope == "county" and r.may("register"):
-            places.append(CITY)
-        for place in places:
-            wanted.append((f"{r.id}.{place}", r.id, f"{place}.{r.demo_unit}"))
-    for username, role_id, unit_code in wanted:
-        unit = unit_by_code(session, unit_code)
-        user = create_user(session, SYSTEM, now, username=username,
-                           display_name=f"{unit.region.name}{ROLE_LABELS[role_id]}",
-                           password=DEMO_PASSWORD, unit_id=unit.id, role=role_id, audit=audit)
-        # Demo accounts keep the printed password (no forced change) and say they are demo.
-        user.demo = True
-        actors[(username.split(".")[1], role_id)] = Actor.of(user)
-    audit.flush(session)
-    session.commit()
+    with write_transaction(session):
+        audit = AuditBatch(SYSTEM, now)
+        actors = {}
+        # One account per role of the roles table: county and unit roles in each pilot county,
+        # city roles in the city, and a registering role in the city's own 信访局 too (it
+        # registers matters and 交办/转送 them down to the counties, 信访工作条例第二十二条).
+        wanted = []
+        for r in ROLE_TABLE:
+            if not (r.account and r.demo_unit):
+                continue
+            places = [CITY] if r.scope == "city" or r.scope == "none" else list(PILOTS)
+            if r.scope == "county" and r.may("register"):
+                places.append(CITY)
+            for place in places:
+                wanted.append((f"{r.id}.{place}", r.id, f"{place}.{r.demo_unit}"))
+        for username, role_id, unit_code in wanted:
+            unit = unit_by_code(session, unit_code)
+            user = create_user(session, SYSTEM, now, username=username,
+                               display_name=f"{unit.region.name}{ROLE_LABELS[role_id]}",
+                               password=DEMO_PASSWORD, unit_id=unit.id, role=role_id, audit=audit)
+            # Demo accounts keep the printed password (no forced change) and say they are demo.
+            user.demo = True
+            actors[(username.split(".")[1], role_id)] = Actor.of(user)
+        audit.flush(session)
     return actors
 
 
