@@ -4,47 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import click
 
 from . import clock, config, paths
+from .cli_support import Database, _check_keys, _database, _fail, _instant, _policy  # noqa: F401
 from .errors import PetitionFlowError
-
-
-class Database:
-    """Engine and sessions for the configured database (SQLite in the instance folder by default)."""
-
-    def __init__(self, url: str | None = None):
-        from .db import make_engine, make_session_factory
-        from .instance import secure_folder, secure_sqlite
-
-        self.url = url or config.database_url()
-        if self.url.startswith("sqlite:///"):
-            folder = Path(self.url.removeprefix("sqlite:///")).parent
-            if folder == paths.instance_dir():
-                secure_folder(folder)
-            folder.mkdir(parents=True, exist_ok=True)
-            secure_sqlite(self.url)
-        self.engine = make_engine(self.url)
-        self.Session = make_session_factory(self.engine)
-
-    def require_schema(self) -> None:
-        from .migrate import current_revision, head_revision
-
-        if current_revision(self.engine) != head_revision():
-            raise click.ClickException(
-                "数据库尚未初始化或版本过旧，请先运行 petition-flow init 或 petition-flow db upgrade。"
-            )
-
-
-def _fail(exc: PetitionFlowError) -> None:
-    click.echo(exc.message, err=True)
-    for key, msg in exc.fields.items():
-        click.echo(f"  {key}: {msg}", err=True)
-    sys.exit(1)
 
 
 class _Main(click.Group):
@@ -500,40 +467,6 @@ def serve_cmd(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 
 # --- scheduler ---------------------------------------------------------------------------
 
-def _instant(text: str | None):
-    if not text:
-        return clock.now()
-    try:
-        return clock.parse_instant(text)
-    except ValueError:
-        raise click.BadParameter("时间格式应为 YYYY-MM-DDTHH:MM（北京时间）。",
-                                 param_hint="--now") from None
-
-
-@contextmanager
-def _database():
-    """The configured database, schema and keys checked, its connections closed afterwards."""
-    db = Database()
-    try:
-        db.require_schema()
-        _check_keys(db)
-        yield db
-    finally:
-        db.engine.dispose()
-
-
-def _check_keys(db: Database) -> None:
-    """A lost or foreign key file is a clear message at start, never garbage later."""
-    from .keys import KeysError
-    from .services.datakeys import check_keys
-
-    with db.Session() as session:
-        try:
-            check_keys(session)
-        except KeysError as exc:
-            _fail(exc)
-
-
 NOW_OPTION = click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
                           help="按指定时间（北京时间）执行，默认当前时间。")
 
@@ -695,15 +628,6 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     click.echo(f"进程内存（RSS）：测量前 {result.rss_before_mb:.1f} MB，测量后 {result.rss_after_mb:.1f} MB")
     for name, plan in plans.items():
         click.echo(f"查询计划 {name}：" + plan.replace("\n", " | "))
-
-
-def _policy():
-    from .services.security import PasswordPolicy
-
-    try:
-        return PasswordPolicy.of(config.load_settings())
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")

@@ -29,19 +29,19 @@ def operator():
 
 
 def _database():
-    from .cli import _database as opened
+    from .cli_support import _database as opened
 
     return opened()
 
 
 def _fail(exc: PetitionFlowError) -> None:
-    from .cli import _fail as fail
+    from .cli_support import _fail as fail
 
     fail(exc)
 
 
 def _policy():
-    from .cli import _policy as policy
+    from .cli_support import _policy as policy
 
     return policy()
 
@@ -211,7 +211,7 @@ def org_export(file: Path | None) -> None:
               help="按指定时间（北京时间）检查，默认当前时间。")
 def doctor_cmd(mail: bool, now_text: str | None) -> None:
     from . import config, paths
-    from .cli import _instant
+    from .cli_support import _instant
     from .db import make_engine
     from .services.health import console_settings, instance_health
 

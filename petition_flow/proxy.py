@@ -21,33 +21,16 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .settings import SettingsError
+from .settings import trusted_proxies
 
-MAX_TRUSTED_PROXIES = 5
 HSTS_SECONDS = 365 * 24 * 3600
 STATIC_MAX_AGE = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={STATIC_MAX_AGE}, immutable"
 REVALIDATE = "no-cache"
-
-
-def trusted_proxies(config: dict[str, Any]) -> int:
-    raw = config.get("TRUSTED_PROXIES", 0)
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        count = int(raw)
-        if not 0 <= count <= MAX_TRUSTED_PROXIES:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise SettingsError([f"设置 TRUSTED_PROXIES 的值“{raw}”无效：应为0至{MAX_TRUSTED_PROXIES}"
-                             "之间的整数（前面有几层反向代理；0表示不信任任何 X-Forwarded-* 请求头）。"]
-                            ) from None
-    return count
 
 
 def install_proxy(app: Flask) -> None:

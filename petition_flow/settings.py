@@ -62,8 +62,6 @@ def check_app_settings(config: Mapping[str, Any]) -> list[str]:
     if store != "local":
         problems.append(f"设置 ATTACHMENT_STORE 的值“{store}”无效：目前只支持 local（实例目录或 "
                         "ATTACHMENT_FOLDER 指定的目录）。")
-    from .proxy import trusted_proxies
-
     try:
         trusted_proxies(config)
     except SettingsError as exc:
@@ -87,3 +85,21 @@ def database_problem(exc: BaseException) -> str | None:
     if isinstance(exc, ModuleNotFoundError) and "psycopg" in str(exc):
         return "连接 PostgreSQL 需要 psycopg：请运行 pip install 'petition_flow[postgres]'。"
     return None
+
+
+MAX_TRUSTED_PROXIES = 5
+
+
+def trusted_proxies(config: dict[str, Any]) -> int:
+    raw = config.get("TRUSTED_PROXIES", 0)
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        count = int(raw)
+        if not 0 <= count <= MAX_TRUSTED_PROXIES:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise SettingsError([f"设置 TRUSTED_PROXIES 的值“{raw}”无效：应为0至{MAX_TRUSTED_PROXIES}"
+                             "之间的整数（前面有几层反向代理；0表示不信任任何 X-Forwarded-* 请求头）。"]
+                            ) from None
+    return count

@@ -128,8 +128,8 @@ def operation(bp, rule: str, method: str, **meta):
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
-    from . import views  # noqa: F401  (the routes declare their operations on import)
-
+    """The OpenAPI document of every operation the routes declared (api/__init__.py imports
+    the views before anything can import this module)."""
     queries = query_parameters()
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:

@@ -13,6 +13,7 @@ import pytest
 from helpers import at
 from sqlalchemy import select
 
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.domain.spec import LOCAL_SUFFIX
 from petition_flow.errors import (
     NotFoundError,
@@ -25,7 +26,6 @@ from petition_flow.services.actions import units_in_scope
 from petition_flow.services.actor import can_act, can_view
 from petition_flow.services.alerts import sweep_deadlines
 from petition_flow.services.clocks import open_clock
-from petition_flow.services.demo import APPEAL6
 from petition_flow.services.disclosure import REFUSED, UNMASKED, decide
 from petition_flow.services.escalation import levels_view, report_up
 from petition_flow.services.notify import NotifyConfig

@@ -10,9 +10,9 @@ import pytest
 from helpers import at
 from sqlalchemy import select
 
+from petition_flow.devtools.demo import APPEAL6, BASE
 from petition_flow.models import AuditEntry, Notice
 from petition_flow.services import documents, noticefiles
-from petition_flow.services.demo import APPEAL6, BASE
 from petition_flow.services.petitions import load_case
 
 COUNTY = "jintai"

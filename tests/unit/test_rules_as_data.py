@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from petition_flow.devtools.demo import load_demo_script
 from petition_flow.domain.loader import load_workflow_file, load_workflow_text
 from petition_flow.errors import WorkflowError
-from petition_flow.services.demo import load_demo_script
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "petition_flow"

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from petition_flow import clock
 from petition_flow.clock import local_date
+from petition_flow.devtools.demo import APPEAL6
 from petition_flow.models import Case
-from petition_flow.services.demo import APPEAL6
 from petition_flow.services.petitions import fire_transition
 from tests.web.conftest import text
 

@@ -21,7 +21,7 @@ from ...services.attachments import (
 from ...services.notes import add_note, notes_for
 from ..common import actor, bounded_int, db, now, raise_http
 from ..uploads import max_bytes, store, uploads_from
-from . import bp
+from .blueprint import bp
 
 
 def casework_context(case) -> dict:
