@@ -44,7 +44,7 @@ OTHER_NAMESPACES = {
     ("services/supervision.py", "reply"): "the 督办单 field checked by the reply form",
     ("web/orders/views.py", "reply"): "the 督办单 reply action of the orders page",
     ("web/orders/views.py", "close"): "the 督办单 close action of the orders page",
-    ("web/handling/__init__.py", "handling"): "the Flask blueprint name",
+    ("web/handling/blueprint.py", "handling"): "the Flask blueprint name",
     ("services/statistics.py", "registered"): "a published figure key (?stat=, the API)",
     ("services/statistics.py", "not_accepted"): "a published figure key",
     ("services/statistics.py", "concluded"): "a published figure key",
