@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..domain.engine import mermaid
-from ..domain.labels import audit_label
-from ..domain.spec import LOCAL_SUFFIX, ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
-from ..models import AuditEntry, Case, Clock, Notice, Party, Unit, User
+from ..domain.spec import LOCAL_SUFFIX, StepSpec, TriggerSpec, WorkflowSpec
+from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
 from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
 from .confidentiality import accused_units
@@ -30,6 +29,7 @@ from .disclosure import (
     query_code_for,
     text_for,
 )
+from .history import Describer
 from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
 from .queries import CaseFilters, list_cases
 
@@ -62,6 +62,7 @@ class TimelineItem:
     role: str
     text: str
     detail: str
+    login: str = ""  # shown on hover beside the name
 
 
 @dataclass
@@ -113,89 +114,18 @@ def clock_row(clock: Clock, today: date) -> ClockRowView:
                         clock.extension_days)
 
 
-def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
-    d = entry.details or {}
-    states = spec.states
-
-    def label(state):
-        return states[state].label if state in states else (state or "")
-
-    match entry.action:
-        case "case_registered":
-            return "登记信访事项", f"信访件编号 {d.get('case_no', '')}"
-        case "transition":
-            return d.get("label", d.get("trigger", "")), \
-                f"{label(entry.from_state)} → {label(entry.to_state)}" + _received_dates(spec, entry)
-        case "deadline_set":
-            return f"开始计算{d.get('label', '')}", f"截止日期 {d.get('due_date', '')}"
-        case "deadline_stopped":
-            rule = spec.rule_of(d.get("clock", ""))
-            return "期限停止计算", rule.label if rule else str(d.get("clock", ""))
-        case "deadline_recomputed":
-            return "重新计算期限", f"截止日期 {d.get('old_due_date')} → {d.get('due_date')}"
-        case "deadline_paused":
-            return "期限暂停计算", f"自 {d.get('paused_on', '')} 起"
-        case "notice_issued":
-            return f"出具{d.get('title', '文书')}", ""
-        case "responsible_unit_changed":
-            return "承办单位变更", ""
-        case "first_handler_recorded":
-            return "确定首办单位", ""
-        case "petitioner_details_revealed":
-            return audit_label(entry.action), d.get("reason") or ""
-        case "accused_recorded" | "accused_changed":
-            after = d.get("after") or {}
-            names = [x.get("name", "") for x in (after.get("units") or []) + (after.get("users")
-                                                                            or [])]
-            names += after.get("names") or []
-            return audit_label(entry.action), "、".join(names) or "（无）"
-        case "recusal_declared":
-            return audit_label(entry.action), f"{d.get('username', '')}：{d.get('reason', '')}"
-        case "query_code_reissued":
-            return audit_label(entry.action), "原查询码作废"
-        case "petitioner_request_received":
-            return audit_label(entry.action), d.get("kind") or ""
-        case _:
-            return audit_label(entry.action), ""
-
-
-def _received_dates(spec: WorkflowSpec, entry: AuditEntry) -> str:
-    """'；收到复查请求日期 2027年3月28日，登记于2027年4月2日': the received-on inputs of a step
-    beside the day it was recorded, since the law counts from receipt (domain.md §8)."""
-    details = entry.details or {}
-    trigger = spec.triggers.get(details.get("trigger", ""))
-    inputs = details.get("inputs") or {}
-    if trigger is None:
-        return ""
-    parts = []
-    for spec_input in trigger.inputs:
-        value = inputs.get(spec_input.name)
-        if spec_input.type == "date" and spec_input.not_before and value:
-            day = date.fromisoformat(str(value))
-            parts.append(f"{spec_input.label}{_cn(day)}")
-    if not parts:
-        return ""
-    return f"；{'，'.join(parts)}，登记于{_cn(local_date(entry.at))}"
-
-
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:
+    """The case's history (办理过程) in Chinese, people by name with their login on hover."""
     entries = list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
                                    .order_by(AuditEntry.seq)).scalars())
-    names = dict(session.execute(select(User.id, User.display_name).where(
-        User.id.in_({e.actor_user_id for e in entries if e.actor_user_id}))).all()) \
-        if entries else {}
+    describer = Describer(session)
+    describer.prefetch(entries)
     out = []
     for entry in entries:
-        text, detail = _describe(entry, spec)
-        role = ROLE_LABELS.get(entry.actor_role, entry.actor_role)
-        # People by the name they are known by; the system by its role alone, not "系统（系统）".
-        who = names.get(entry.actor_user_id) or (role if entry.actor_user_id is None
-                                                 else entry.actor_username)
-        out.append(TimelineItem(entry.at, who, "" if who == role else role, text, detail))
+        told = describer.describe(entry)
+        who = describer.person(entry)
+        out.append(TimelineItem(entry.at, who.name, who.role if who.role != who.name else "",
+                                told.title, told.detail, who.login))
     return out
 
 

@@ -58,6 +58,8 @@ class OrderView:
     may_reply: bool
     may_decide: bool
     may_open: bool = True  # the order's own page is for its target unit and its deciders
+    replier: str = ""  # who wrote the written reply (书面回复), by name
+    closer: str = ""  # who closed the order, by name
 
     @property
     def status_label(self) -> str:
@@ -105,7 +107,8 @@ def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
     cases = {c.id: c for c in session.execute(
         select(Case).where(Case.id.in_({o.case_id for o in orders}))).scalars()} if orders else {}
     units = _names(session, Unit, (o.target_unit_id for o in orders))
-    users = _names(session, User, (o.issuer_user_id for o in orders))
+    users = _names(session, User, [u for o in orders for u in (
+        o.issuer_user_id, o.replied_by_user_id, o.closed_by_user_id)])
     out = []
     for o in orders:
         case = cases[o.case_id]
@@ -116,7 +119,9 @@ def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
                              units.get(o.target_unit_id, "—"), users.get(o.issuer_user_id, "—"),
                              level, (o.due_date - today).days if o.status == "open" else None,
                              may_reply(actor, o), may_decide(actor, o, case),
-                             may_see_order(actor, o, case)))
+                             may_see_order(actor, o, case),
+                             users.get(o.replied_by_user_id, ""),
+                             users.get(o.closed_by_user_id, "")))
     return out
 
 
