@@ -43,6 +43,7 @@ from petition_flow.models import (
     Recusal,
     SchedulerLease,
     SupervisionOrder,
+    SweepRun,
     Unit,
     User,
     UserContact,
@@ -69,7 +70,7 @@ COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
 CASE_TABLES = (UserSession, LoginThrottle, PasswordHistory,
                IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
-               UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
+               UserContact, SchedulerLease, SweepRun, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
                Party, CaseAccused, Recusal, Case, CaseNumber, CalendarYear)
 
 

@@ -34,6 +34,7 @@ AUDIT_ACTIONS = {
     # Warnings, supervision and accountability
     "alert_raised": "发出预警",
     "alert_acknowledged": "确认预警",
+    "alert_superseded": "预警因期限变更失效",
     "digest_sent": "发送督办日报",
     "supervision_order_issued": "下发督办单",
     "supervision_order_replied": "书面回复督办单",
@@ -133,6 +134,7 @@ DETAIL_FIELDS = {
     "repeat_candidates": "疑似重复信访",
     "extension_days": "延期天数",
     "version": "期限次数",
+    "alerts": "失效的预警",
 }
 
 # Coded values that details carry, by meaning: why a deadline or a unit changed, what a

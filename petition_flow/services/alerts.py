@@ -12,7 +12,11 @@ share the work instead of queueing.
 
 After downtime only the colour in force is raised (a clock that went blue, yellow and red
 while the process was down gets one red alert, not three), with ``reached_at`` the real
-time it turned red: 00:00 China time of the day after the due date.
+time it turned red: 00:00 China time of the day after the due date. Such an alert says it
+was sent late after downtime only when the sweep really did not run in between: a sweep
+ran before the level was reached and none since (``sweep_runs``). The first sweep of a new
+installation, or a deadline counted from a day long past (a late registration), is not a
+catch-up.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
-from ..db import RETRIES, begin_write, is_retryable
+from ..db import RETRIES, begin_write, is_retryable, write_transaction
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
 from ..domain.spec import base_clock_id, is_local_clock
-from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, Unit
+from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, SweepRun, Unit
 from .accountability import local_breach_rule, record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
@@ -66,6 +70,7 @@ class RaisedAlert:
     unit_name: str | None = None
     order_id: int | None = None
     accountability_id: int | None = None
+    caught_up: bool = False  # reached while the sweep was not running: sent late
 
     @property
     def days_late(self) -> int:
@@ -95,6 +100,7 @@ class _Sweep:
         self.result = SweepResult(now)
         self.inbox: list[dict] = []
         self._units: dict[int, str] = {}
+        self.previous_run = last_sweep(session)
 
     def unit_name(self, unit_id: int | None) -> str | None:
         if unit_id is None:
@@ -226,9 +232,11 @@ class _Sweep:
         if alert_id is None:
             return None  # raised already, by another sweeper or an earlier run
         label = warning.label if warning else LEVEL_LABELS[level]
+        caught_up = self.previous_run is not None and self.previous_run < reached
         raised = RaisedAlert(alert_id, case.id, case.case_no, subject, level, label, due,
                              reached, self.now, [r.label for r in recipients],
-                             self.unit_name(unit_id), order_id)
+                             self.unit_name(unit_id), order_id,
+                             caught_up=caught_up and local_date(self.now) > local_date(reached))
         title = f"【{label}】{case.case_no} {subject}"
         body = alert_text(raised, article)
         # The alert id is new, so its inbox keys are too: written in bulk at the batch's end.
@@ -256,7 +264,7 @@ def alert_text(alert: RaisedAlert, article: str) -> str:
     ]
     if alert.unit_name:
         lines.append(f"责任单位：{alert.unit_name}")
-    if alert.days_late > 0:
+    if alert.caught_up:
         lines.append(f"说明：系统停机期间达到该级别，恢复后补发（迟{alert.days_late}日）。")
     lines.append(URGING[alert.level])
     return "\n".join(lines)
@@ -278,10 +286,30 @@ def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | N
                     break
         if dry_run:
             session.rollback()
+        else:
+            _mark_run(session, now)
     except Exception:
         session.rollback()
         raise
     return sweep.result
+
+
+SWEEP = "deadlines"
+
+
+def last_sweep(session: Session) -> datetime | None:
+    """When the deadline sweep last ran to its end (None before the first sweep)."""
+    row = session.get(SweepRun, SWEEP, populate_existing=True)
+    return row.last_run_at if row is not None else None
+
+
+def _mark_run(session: Session, now: datetime) -> None:
+    with write_transaction(session):
+        row = session.get(SweepRun, SWEEP, with_for_update=True)
+        if row is None:
+            session.add(SweepRun(name=SWEEP, last_run_at=now))
+        elif row.last_run_at < now:
+            row.last_run_at = now
 
 
 def _run_batch(session: Session, sweep: _Sweep, batch, batch_size: int, dry_run: bool) -> int:

@@ -65,6 +65,17 @@ class TimelineItem:
     login: str = ""  # shown on hover beside the name
 
 
+@dataclass(frozen=True)
+class StepResult:
+    """What was entered at one step (送达, 评价, 回访, 处理意见…), shown in 办理结果."""
+
+    at: datetime
+    label: str
+    who: str
+    login: str
+    rows: list[tuple[str, str]]
+
+
 @dataclass
 class CaseFile:
     case: Case
@@ -85,6 +96,7 @@ class CaseFile:
     attachments: str = ""
     late_reason: str = ""  # why it was registered more than 30 days after it was received
     repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
+    results: list[StepResult] | None = None  # every step's inputs, oldest first
 
 
 def progress(spec: WorkflowSpec, state: str) -> list[StepView]:
@@ -114,10 +126,36 @@ def clock_row(clock: Clock, today: date) -> ClockRowView:
                         clock.extension_days)
 
 
-def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:
+def _case_entries(session: Session, case: Case) -> list[AuditEntry]:
+    return list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
+                                .order_by(AuditEntry.seq)).scalars())
+
+
+def step_results(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
+                 entries: list[AuditEntry] | None = None) -> list[StepResult]:
+    """Every step taken with inputs, and what was entered, free text as the disclosure
+    policy shows it to this actor (办理结果)."""
+    entries = _case_entries(session, case) if entries is None else entries
+    describer = Describer(session)
+    describer.prefetch(entries)
+    out = []
+    for entry in entries:
+        if entry.action != "transition":
+            continue
+        rows = describer.input_rows(spec, entry.details or {},
+                                    lambda value: text_for(actor, case, value))
+        if not rows:
+            continue
+        who = describer.person(entry)
+        out.append(StepResult(entry.at, describer.describe(entry).title, who.name, who.login,
+                              rows))
+    return out
+
+
+def timeline(session: Session, case: Case, spec: WorkflowSpec,
+             entries: list[AuditEntry] | None = None) -> list[TimelineItem]:
     """The case's history (办理过程) in Chinese, people by name with their login on hover."""
-    entries = list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
-                                   .order_by(AuditEntry.seq)).scalars())
+    entries = _case_entries(session, case) if entries is None else entries
     describer = Describer(session)
     describer.prefetch(entries)
     out = []
@@ -150,12 +188,13 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
                        case.registered_unit_id) if i}
     names = {u.id: u.name for u in session.execute(select(Unit).where(Unit.id.in_(ids)))
              .scalars()}
+    entries = _case_entries(session, case)
     return CaseFile(
         case=case, spec=spec, state_label=spec.states[case.state].label,
         steps=progress(spec, case.state),
         parties=parties_for(case, reveal).items,
         clocks=[clock_row(c, today) for c in case.clocks],
-        timeline=timeline(session, case, spec), notices=notices,
+        timeline=timeline(session, case, spec, entries), notices=notices,
         triggers=available_triggers(session, actor, case, now),
         unit_choices=[(u.id, u.name) for u in units], unit_names=names,
         may_act=can_act(actor, case),
@@ -166,6 +205,7 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
                for name in ("summary", "request", "facts_and_reasons")},
         late_reason=text_for(actor, case, str(case.data.get("late_reason") or "")),
         repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
+        results=step_results(session, actor, case, spec, entries),
     )
 
 

@@ -240,6 +240,34 @@ class Describer:
             parts.append(f"{spec_input.label}：{shown}")
         return "；".join(parts)
 
+    def input_rows(self, spec: WorkflowSpec, details: dict, text) -> list[tuple[str, str]]:
+        """A step's inputs as (label, value) rows; ``text`` shows free text (disclosure)."""
+        trigger = spec.triggers.get(str(details.get("trigger", "")))
+        values = details.get("inputs") or {}
+        if trigger is None:
+            return []
+        rows = []
+        for spec_input in trigger.inputs:
+            raw = values.get(spec_input.name)
+            if spec_input.type == "bool":
+                if raw:
+                    rows.append((spec_input.label, "是"))
+                continue
+            if raw in (None, ""):
+                continue
+            if spec_input.type == "choice":
+                shown = spec_input.choice_label(raw) or str(raw)
+            elif spec_input.type == "unit":
+                shown = self.unit(raw)
+            elif spec_input.type == "date":
+                shown = _day(raw)
+            elif spec_input.type == "int":
+                shown = f"{raw}日" if spec_input.name == "days" else str(raw)
+            else:
+                shown = text(str(raw))
+            rows.append((spec_input.label, shown))
+        return rows
+
     # --- entries -------------------------------------------------------------------------
 
     def describe(self, entry: AuditEntry, *, audit_page: bool = False) -> Described:
@@ -305,7 +333,9 @@ class Describer:
             case "alert_acknowledged":
                 return audit_label(action), LEVEL_LABELS.get(str(d.get("level")), "")
             case "alert_superseded":
-                return audit_label(action), f"{self.clock(spec, d.get('clock'))}：截止日期 " \
+                what = f"督办单第{d['order_id']}号" if d.get("order_id") else \
+                    self.clock(spec, d.get("clock"))
+                return audit_label(action), f"{what}：截止日期 " \
                     f"{_day(d.get('old_due_date'))} → {_day(d.get('due_date'))}"
             case "accountability_recorded":
                 return audit_label(action), f"第{d.get('record_id')}号：" \
