@@ -397,7 +397,9 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
         if not isinstance(body, dict):
             errors.add(where, "应为映射。")
             continue
-        _unknown_keys(body, {"label", "roles", "inputs"}, where + ".", errors)
+        _unknown_keys(body, {"label", "roles", "inputs", "confirm"}, where + ".", errors)
+        if not isinstance(body.get("confirm", False), bool):
+            errors.add(where + ".confirm", "应为 true 或 false。")
         roles = body.get("roles") or []
         for role in roles:
             if role not in ROLES:  # WORKFLOW_ROLES: never the auditor, who handles no case
@@ -405,7 +407,8 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
         if not roles:
             errors.add(where + ".roles", "至少需要一个角色。")
         out[name] = TriggerSpec(name, str(body.get("label") or name), frozenset(roles),
-                                _inputs(body.get("inputs") or {}, where + ".inputs", errors))
+                                _inputs(body.get("inputs") or {}, where + ".inputs", errors),
+                                confirm=body.get("confirm") is True)
     return out
 
 

@@ -104,6 +104,9 @@ class TriggerSpec:
     label: str
     roles: frozenset[str]
     inputs: tuple[InputSpec, ...]
+    # Irreversible: the page shows the step's effect (new deadlines, the unit that receives
+    # the case, the notices issued) and asks for confirmation before it is taken.
+    confirm: bool = False
 
 
 @dataclass(frozen=True)

@@ -328,8 +328,9 @@ class Describer:
             case "alert_raised":
                 level = LEVEL_LABELS.get(str(d.get("level")), "预警")
                 what = f"督办单第{d['order_id']}号" if d.get("order_id") else \
-                    self.clock(spec, d.get("clock"))
-                return f"发出{level}", f"{what}，截止日期 {_day(d.get('due_date'))}"
+                    self.clock(spec, d.get("clock")) if d.get("clock") else ""
+                due = f"截止日期 {_day(d['due_date'])}" if d.get("due_date") else ""
+                return f"发出{level}", "，".join(x for x in (what, due) if x)
             case "alert_acknowledged":
                 return audit_label(action), LEVEL_LABELS.get(str(d.get("level")), "")
             case "alert_superseded":
