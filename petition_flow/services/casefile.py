@@ -53,6 +53,14 @@ class ClockRowView:
     level: str | None
     days_left: int | None
     extension_days: int
+    late_days: int | None = None  # a stopped duty clock: days past its due date (0: on time)
+
+    @property
+    def finish_label(self) -> str:
+        """A finished deadline says whether it was met (按期办结 / 超期办结)."""
+        if self.late_days is None:
+            return "已结束"
+        return "按期办结" if self.late_days <= 0 else f"超期{self.late_days}天办结"
 
 
 @dataclass(frozen=True)
@@ -121,9 +129,12 @@ def progress(spec: WorkflowSpec, state: str) -> list[StepView]:
 def clock_row(clock: Clock, today: date) -> ClockRowView:
     level = clock_level(clock, today) if clock.duty else None
     days_left = (clock.due_date - today).days if clock.status != "stopped" else None
+    late = None
+    if clock.status == "stopped" and clock.duty and clock.stopped_at is not None:
+        late = max(0, (local_date(clock.stopped_at) - clock.due_date).days)
     return ClockRowView(clock.label, clock.article, clock.due_date, clock.status,
                         clock.explanation, clock.provisional, clock.duty, level, days_left,
-                        clock.extension_days)
+                        clock.extension_days, late)
 
 
 def _case_entries(session: Session, case: Case) -> list[AuditEntry]:

@@ -39,7 +39,7 @@ def test_the_page_reveal_answers_each_role_as_the_api_does(as_user, cases, sessi
     empty = b.post(f"/cases/{case_id}/reveal", {"reason": ""})
     shown = b.post(f"/cases/{case_id}/reveal", {"reason": "电话联系信访人送达文书"})
     if NEED_TO_KNOW[role]:
-        assert empty.status_code == 400 and "须填写事由" in text(empty)
+        assert empty.status_code == 400 and "须填写查看理由" in text(empty)
         assert shown.status_code == 200 and id_number in text(shown)
         assert _reveals(session) == before + 1
     else:
