@@ -28,7 +28,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ, local_date
-from ..db import RETRIES, begin_write, is_retryable, write_transaction
+from ..db import RETRIES, begin_write, is_retryable
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
 from ..domain.spec import base_clock_id, is_local_clock
@@ -124,6 +124,7 @@ class _Sweep:
         self.audit.flush(self.session)
         self.session.add_all(self.outbox.rows)
         self.outbox.rows.clear()
+        _mark_run(self.session, self.now)  # in the batch's own write transaction
         if commit:
             self.session.commit()
         else:
@@ -286,8 +287,6 @@ def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | N
                     break
         if dry_run:
             session.rollback()
-        else:
-            _mark_run(session, now)
     except Exception:
         session.rollback()
         raise
@@ -304,12 +303,11 @@ def last_sweep(session: Session) -> datetime | None:
 
 
 def _mark_run(session: Session, now: datetime) -> None:
-    with write_transaction(session):
-        row = session.get(SweepRun, SWEEP, with_for_update=True)
-        if row is None:
-            session.add(SweepRun(name=SWEEP, last_run_at=now))
-        elif row.last_run_at < now:
-            row.last_run_at = now
+    row = session.get(SweepRun, SWEEP, with_for_update=True, populate_existing=True)
+    if row is None:
+        session.add(SweepRun(name=SWEEP, last_run_at=now))
+    elif row.last_run_at < now:
+        row.last_run_at = now
 
 
 def _run_batch(session: Session, sweep: _Sweep, batch, batch_size: int, dry_run: bool) -> int:
