@@ -481,7 +481,7 @@ def _print_sweep(result, dry_run: bool) -> None:
                f"黄色预警 {result.count('yellow')} 条，蓝色提示 {result.count('blue')} 条。")
     for alert in result.alerts:
         reached = alert.reached_at.astimezone(clock.CHINA_TZ)
-        late = f"，停机期间达到，补发（迟{alert.days_late}日）" if alert.days_late > 0 else ""
+        late = f"，停机期间达到，补发（迟{alert.days_late}日）" if alert.caught_up else ""
         click.echo(f"【{alert.label}】{alert.case_no} {alert.subject}，截止 "
                    f"{alert.due_date.isoformat()}，{reached:%Y-%m-%d %H:%M} 起{late}")
         if alert.unit_name:

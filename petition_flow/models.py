@@ -469,6 +469,9 @@ class Alert(Base):
     reached_at: Mapped[datetime]
     raised_at: Mapped[datetime]
     recipients: Mapped[list[str]] = mapped_column(JSON)  # "role:username", at raise time
+    # Set when the deadline it warned of changed (a new version is warned afresh); the alert
+    # is kept, marked, never deleted.
+    superseded_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("case_id", "clock_id", "level", "deadline_version",
@@ -590,6 +593,15 @@ class AccountabilityRecord(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_accountability_status", "status"),)
+
+
+class SweepRun(Base):
+    """When the deadline sweep last ran: alerts are "sent late after downtime" only when no
+    sweep ran between the moment their level was reached and the sweep that raised them."""
+
+    __tablename__ = "sweep_runs"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_run_at: Mapped[datetime]
 
 
 class SchedulerLease(Base):

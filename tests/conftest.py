@@ -46,6 +46,7 @@ from petition_flow.models import (
     Recusal,
     SchedulerLease,
     SupervisionOrder,
+    SweepRun,
     Unit,
     User,
     UserContact,
@@ -74,8 +75,8 @@ COUNTY_ROLES = {"reception": "bureau", "handler": "hrss", "unit_leader": "hrss",
 CASE_TABLES = (UserSession, LoginThrottle, PasswordHistory,
                IdempotencyKey, PublicThrottle, Evaluation, PetitionerRequest,
                ApiToken, Delivery, InboxItem, AccountabilityRecord, Alert, SupervisionOrder,
-               UserContact, SchedulerLease, AuditCheckpoint, AuditEntry, AuditHead, Notice, Clock,
-               Attachment, CaseNote, Party, CaseAccused, Recusal, Case, CaseNumber,
+               UserContact, SchedulerLease, SweepRun, AuditCheckpoint, AuditEntry, AuditHead,
+               Notice, Clock, Attachment, CaseNote, Party, CaseAccused, Recusal, Case, CaseNumber,
                DocumentNumber, CalendarYear)
 
 

@@ -146,7 +146,8 @@ def validate_inputs(trigger: TriggerSpec, raw: dict, today: date,
                 str(raw.get(k, clean.get(k))) == v for k, v in spec.required_if
             )
             if needed:
-                errors[spec.name] = f"请填写“{spec.label}”。"
+                verb = "请选择" if spec.type in ("choice", "unit") else "请填写"
+                errors[spec.name] = f"{verb}“{spec.label}”。"
             elif spec.type == "bool":
                 clean[spec.name] = False
             continue
@@ -217,7 +218,8 @@ def mermaid(spec: WorkflowSpec) -> str:
     lines = ["stateDiagram-v2", f"    %% {spec.title} ({spec.source}, {spec.version})",
              f"    [*] --> {spec.initial}"]
     for step in spec.steps:
-        lines.append(f'    state "{step.key} {step.label}" as step_{step.key} {{')
+        title = f"第{step.key}步 {step.label}" if step.key.isdigit() else step.label
+        lines.append(f'    state "{title}" as step_{step.key} {{')
         for state in spec.states.values():
             if state.step == step.key:
                 lines.append(f"        {state.name}: {state.label}")

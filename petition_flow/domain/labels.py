@@ -43,6 +43,7 @@ AUDIT_ACTIONS = {
     # Warnings, supervision and accountability
     "alert_raised": "发出预警",
     "alert_acknowledged": "确认预警",
+    "alert_superseded": "预警因期限变更失效",
     "digest_sent": "发送督办日报",
     "supervision_order_issued": "下发督办单",
     "supervision_order_replied": "书面回复督办单",
@@ -90,3 +91,102 @@ AUDIT_ACTIONS = {
 def audit_label(action: str) -> str:
     """The label of an action; an action from a newer version reads as itself, not as blank."""
     return AUDIT_ACTIONS.get(action, action)
+
+
+# What an audit entry's details say, key by key (the audit page shows them under these names;
+# keys not listed here are technical — hashes, ids, versions — and are not shown).
+DETAIL_FIELDS = {
+    "case_no": "信访件编号",
+    "channel": "信访形式",
+    "received_at": "收到时间",
+    "petitioners": "信访人数",
+    "collective": "集体访",
+    "repeat_reason": "重复信访说明",
+    "username": "用户",
+    "role": "角色",
+    "unit_id": "单位",
+    "user_id": "人员",
+    "target_unit_id": "被督办单位",
+    "from_unit_id": "原单位",
+    "to_unit_id": "新单位",
+    "order_id": "督办单",
+    "record_id": "追责问责记录",
+    "level": "预警级别",
+    "clock": "期限",
+    "due_date": "截止日期",
+    "old_due_date": "原截止日期",
+    "reached_at": "达到级别时间",
+    "paused_on": "暂停日期",
+    "article": "依据",
+    "ground": "事由",
+    "reason": "理由",
+    "note": "意见",
+    "requirements": "督办要求",
+    "listed": "挂牌督办",
+    "on_time": "按期回复",
+    "sessions_ended": "结束的登录会话",
+    "sessions": "结束的登录会话",
+    "wait_seconds": "须等待（秒）",
+    "remote_addr": "来源地址",
+    "address": "来源地址",
+    "year": "年度",
+    "holidays": "放假天数",
+    "workdays": "调休上班天数",
+    "source": "来源",
+    "what": "导出内容",
+    "format": "格式",
+    "day": "日期",
+    "name": "名称",
+    "code": "代码",
+    "region": "县区",
+    "email": "联系邮箱",
+    "kind": "类型",
+    "unit_rating": "对承办单位的评价",
+    "bureau_rating": "对信访工作机构的评价",
+    "repeat_candidates": "疑似重复信访",
+    "extension_days": "延期天数",
+    "version": "期限次数",
+    "alerts": "失效的预警",
+}
+
+# Coded values that details carry, by meaning: why a deadline or a unit changed, what a
+# session end or an export was, and the like.
+DETAIL_VALUES = {
+    # deadlines
+    "state_left": "事项离开该期限计时的环节",
+    "extended": "批准延期",
+    "calendar_imported": "导入节假日安排",
+    "resumed": "暂停结束，恢复计算",
+    # responsible unit
+    "transferred": "转送交办",
+    "handled_by_actor_unit": "由本单位直接办理",
+    "handed_over": "移交",
+    "returned": "同意退回",
+    # accounts and sessions
+    "inactive": "账号已停用",
+    "idle": "长时间未操作",
+    "absolute": "超过最长登录时长",
+    "password_change": "修改密码",
+    # exports
+    "cases": "信访事项清单",
+    "audit_log": "操作日志",
+    "csv": "CSV",
+    "xlsx": "Excel（XLSX）",
+    # accountability
+    "statutory": "违反法定期限",
+    "local_limit": "超过本地限时办结期限",
+    # ratings
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+    # petitioner requests
+    "request_review": "复查",
+    "request_recheck": "复核",
+}
+
+
+def detail_value(value) -> str:
+    """A coded detail value in Chinese; a code this table lacks reads as itself."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return DETAIL_VALUES.get(str(value), str(value))

@@ -422,8 +422,10 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
         if not isinstance(body, dict):
             errors.add(where, "应为映射。")
             continue
-        _unknown_keys(body, {"label", "roles", "inputs", "tags", "case_fields", "public"},
-                      where + ".", errors)
+        _unknown_keys(body, {"label", "roles", "inputs", "tags", "case_fields", "public",
+                             "confirm"}, where + ".", errors)
+        if not isinstance(body.get("confirm", False), bool):
+            errors.add(where + ".confirm", "应为 true 或 false。")
         roles = body.get("roles") or []
         for role in roles:
             if role not in ROLES:  # WORKFLOW_ROLES: never the auditor, who handles no case
@@ -442,7 +444,8 @@ def _triggers(items: dict, errors: _Errors) -> dict[str, TriggerSpec]:
                                 tags=frozenset(tags) if isinstance(tags, list) else frozenset(),
                                 case_fields=_case_fields(body.get("case_fields") or {}, inputs,
                                                          where + ".case_fields", errors),
-                                public=public if isinstance(public, str) else None)
+                                public=public if isinstance(public, str) else None,
+                                confirm=body.get("confirm") is True)
     for tag in ("delivery", "evaluation", "follows_up", "classifies", "decides_review"):
         tagged = [name for name, t in out.items() if tag in t.tags]
         if len(tagged) > 1:

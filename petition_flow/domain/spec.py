@@ -145,6 +145,9 @@ class TriggerSpec:
     tags: frozenset[str] = frozenset()
     case_fields: tuple[tuple[str, str], ...] = ()  # (input, case column) pairs
     public: str | None = None  # the petitioner's plain words for the event; {unit} is filled in
+    # Irreversible: the page shows the step's effect (new deadlines, the unit that receives
+    # the case, the notices issued) and asks for confirmation before it is taken.
+    confirm: bool = False
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,27 @@ def _user_for_admin(session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class DeactivationEffect:
+    """What 停用用户 will do, shown before it is done."""
+
+    user: User
+    sessions: int  # open sessions that end at once
+    others_in_role: int  # other active users with the same role in the same unit
+
+
+def deactivation_effect(session: Session, actor: Actor, user_id: int) -> DeactivationEffect:
+    user = _user_for_admin(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise ValidationError("不能停用自己的账号。", fields={"user": "不能停用自己的账号。"})
+    sessions = session.execute(select(func.count()).select_from(UserSession)
+                               .where(UserSession.user_id == user.id)).scalar_one()
+    others = session.execute(select(func.count()).select_from(User).where(
+        User.unit_id == user.unit_id, User.role == user.role, User.active.is_(True),
+        User.id != user.id)).scalar_one()
+    return DeactivationEffect(user, sessions, others)
+
+
 def set_user_active(session: Session, actor: Actor, now: datetime, user_id: int,
                     active: bool) -> User:
     """Deactivate (or reactivate) an account; a deactivated one is signed out everywhere.

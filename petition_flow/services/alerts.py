@@ -12,7 +12,11 @@ share the work instead of queueing.
 
 After downtime only the colour in force is raised (a clock that went blue, yellow and red
 while the process was down gets one red alert, not three), with ``reached_at`` the real
-time it turned red: 00:00 China time of the day after the due date.
+time it turned red: 00:00 China time of the day after the due date. Such an alert says it
+was sent late after downtime only when the sweep really did not run in between: a sweep
+ran before the level was reached and none since (``sweep_runs``). The first sweep of a new
+installation, or a deadline counted from a day long past (a late registration), is not a
+catch-up.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ..db import RETRIES, is_retryable, write_transaction
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
 from ..domain.spec import base_clock_id, is_local_clock
-from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, Unit
+from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, SweepRun, Unit
 from .accountability import local_breach_rule, record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
@@ -67,6 +71,7 @@ class RaisedAlert:
     unit_name: str | None = None
     order_id: int | None = None
     accountability_id: int | None = None
+    caught_up: bool = False  # reached while the sweep was not running: sent late
 
     @property
     def days_late(self) -> int:
@@ -96,6 +101,7 @@ class _Sweep:
         self.result = SweepResult(now)
         self.inbox: list[dict] = []
         self._units: dict[int, str] = {}
+        self.previous_run = last_sweep(session)
 
     def unit_name(self, unit_id: int | None) -> str | None:
         if unit_id is None:
@@ -119,6 +125,7 @@ class _Sweep:
         self.audit.flush(self.session)
         self.session.add_all(self.outbox.rows)
         self.outbox.rows.clear()
+        _mark_run(self.session, self.now)  # in the batch's own write transaction
         self.session.flush()
 
     # --- clocks ---------------------------------------------------------------------------
@@ -224,9 +231,11 @@ class _Sweep:
         if alert_id is None:
             return None  # raised already, by another sweeper or an earlier run
         label = warning.label if warning else LEVEL_LABELS[level]
+        caught_up = self.previous_run is not None and self.previous_run < reached
         raised = RaisedAlert(alert_id, case.id, case.case_no, subject, level, label, due,
                              reached, self.now, [r.label for r in recipients],
-                             self.unit_name(unit_id), order_id)
+                             self.unit_name(unit_id), order_id,
+                             caught_up=caught_up and local_date(self.now) > local_date(reached))
         title = f"【{label}】{case.case_no} {subject}"
         body = alert_text(raised, article)
         # The alert id is new, so its inbox keys are too: written in bulk at the batch's end.
@@ -254,7 +263,7 @@ def alert_text(alert: RaisedAlert, article: str) -> str:
     ]
     if alert.unit_name:
         lines.append(f"责任单位：{alert.unit_name}")
-    if alert.days_late > 0:
+    if alert.caught_up:
         lines.append(f"说明：系统停机期间达到该级别，恢复后补发（迟{alert.days_late}日）。")
     lines.append(URGING[alert.level])
     return "\n".join(lines)
@@ -277,6 +286,23 @@ def sweep_deadlines(session: Session, now: datetime, *, config: NotifyConfig | N
                 if n < batch_size:
                     break
     return sweep.result
+
+
+SWEEP = "deadlines"
+
+
+def last_sweep(session: Session) -> datetime | None:
+    """When the deadline sweep last ran to its end (None before the first sweep)."""
+    row = session.get(SweepRun, SWEEP, populate_existing=True)
+    return row.last_run_at if row is not None else None
+
+
+def _mark_run(session: Session, now: datetime) -> None:
+    row = session.get(SweepRun, SWEEP, with_for_update=True, populate_existing=True)
+    if row is None:
+        session.add(SweepRun(name=SWEEP, last_run_at=now))
+    elif row.last_run_at < now:
+        row.last_run_at = now
 
 
 def _run_batch(session: Session, sweep: _Sweep, batch, batch_size: int, dry_run: bool) -> int:

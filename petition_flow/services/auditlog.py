@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from ..domain.labels import AUDIT_ACTIONS
 from ..errors import ValidationError
 from ..models import AuditEntry, Case
 from .actor import Actor, require_permission
+from .history import Described, Describer, Person
 
 ACTION_LABELS = AUDIT_ACTIONS  # the one label table (domain/labels.py)
 
@@ -28,6 +29,15 @@ class AuditFilters:
     per_page: int = 50
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as the audit page shows it: in Chinese, the person by name."""
+
+    entry: AuditEntry
+    person: Person
+    described: Described
+
+
 @dataclass
 class AuditPage:
     entries: list[AuditEntry]
@@ -35,6 +45,7 @@ class AuditPage:
     total: int
     page: int
     per_page: int
+    rows: list[AuditRow] = field(default_factory=list)
 
 
 def search_audit(session: Session, actor: Actor, f: AuditFilters) -> AuditPage:
@@ -60,4 +71,8 @@ def search_audit(session: Session, actor: Actor, f: AuditFilters) -> AuditPage:
     ids = {e.case_id for e in entries if e.case_id}
     case_nos = dict(session.execute(select(Case.id, Case.case_no).where(Case.id.in_(ids))).all()) \
         if ids else {}
-    return AuditPage(entries, case_nos, total, f.page, f.per_page)
+    describer = Describer(session)
+    describer.prefetch(entries)
+    rows = [AuditRow(e, describer.person(e), describer.describe(e, audit_page=True))
+            for e in entries]
+    return AuditPage(entries, case_nos, total, f.page, f.per_page, rows)

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_date
 from ..domain.engine import mermaid
-from ..domain.labels import audit_label
-from ..domain.spec import LOCAL_SUFFIX, ROLE_LABELS, StepSpec, TriggerSpec, WorkflowSpec
-from ..models import AuditEntry, Case, Clock, Notice, Party, Unit, User
+from ..domain.spec import LOCAL_SUFFIX, StepSpec, TriggerSpec, WorkflowSpec
+from ..models import AuditEntry, Case, Clock, Notice, Party, Unit
 from .actions import units_in_scope
 from .actor import Actor, can_act, require_permission
 from .clocks import clock_level
@@ -30,6 +29,7 @@ from .disclosure import (
     query_code_for,
     text_for,
 )
+from .history import Describer
 from .petitions import all_engines, available_triggers, engine_for, get_case, load_case
 from .queries import CaseFilters, list_cases
 
@@ -53,6 +53,14 @@ class ClockRowView:
     level: str | None
     days_left: int | None
     extension_days: int
+    late_days: int | None = None  # a stopped duty clock: days past its due date (0: on time)
+
+    @property
+    def finish_label(self) -> str:
+        """A finished deadline says whether it was met (按期办结 / 超期办结)."""
+        if self.late_days is None:
+            return "已结束"
+        return "按期办结" if self.late_days <= 0 else f"超期{self.late_days}天办结"
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,18 @@ class TimelineItem:
     role: str
     text: str
     detail: str
+    login: str = ""  # shown on hover beside the name
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What was entered at one step (送达, 评价, 回访, 处理意见…), shown in 办理结果."""
+
+    at: datetime
+    label: str
+    who: str
+    login: str
+    rows: list[tuple[str, str]]
 
 
 @dataclass
@@ -84,6 +104,7 @@ class CaseFile:
     attachments: str = ""
     late_reason: str = ""  # why it was registered more than 30 days after it was received
     repeat_of_no: str | None = None  # 重复信访: the earlier matter this one was linked to
+    results: list[StepResult] | None = None  # every step's inputs, oldest first
 
 
 def progress(spec: WorkflowSpec, state: str) -> list[StepView]:
@@ -108,98 +129,52 @@ def progress(spec: WorkflowSpec, state: str) -> list[StepView]:
 def clock_row(clock: Clock, today: date) -> ClockRowView:
     level = clock_level(clock, today) if clock.duty else None
     days_left = (clock.due_date - today).days if clock.status != "stopped" else None
+    late = None
+    if clock.status == "stopped" and clock.duty and clock.stopped_at is not None:
+        late = max(0, (local_date(clock.stopped_at) - clock.due_date).days)
     return ClockRowView(clock.label, clock.article, clock.due_date, clock.status,
                         clock.explanation, clock.provisional, clock.duty, level, days_left,
-                        clock.extension_days)
+                        clock.extension_days, late)
 
 
-def _describe(entry: AuditEntry, spec: WorkflowSpec) -> tuple[str, str]:
-    d = entry.details or {}
-    states = spec.states
-
-    def label(state):
-        return states[state].label if state in states else (state or "")
-
-    match entry.action:
-        case "case_registered":
-            return "登记信访事项", f"信访件编号 {d.get('case_no', '')}"
-        case "transition":
-            return d.get("label", d.get("trigger", "")), \
-                f"{label(entry.from_state)} → {label(entry.to_state)}" + _received_dates(spec, entry)
-        case "deadline_set":
-            return f"开始计算{d.get('label', '')}", f"截止日期 {d.get('due_date', '')}"
-        case "deadline_stopped":
-            rule = spec.rule_of(d.get("clock", ""))
-            return "期限停止计算", rule.label if rule else str(d.get("clock", ""))
-        case "deadline_recomputed":
-            return "重新计算期限", f"截止日期 {d.get('old_due_date')} → {d.get('due_date')}"
-        case "deadline_paused":
-            return "期限暂停计算", f"自 {d.get('paused_on', '')} 起"
-        case "notice_issued":
-            return f"出具{d.get('title', '文书')}", ""
-        case "responsible_unit_changed":
-            return "承办单位变更", ""
-        case "first_handler_recorded":
-            return "确定首办单位", ""
-        case "petitioner_details_revealed":
-            return audit_label(entry.action), d.get("reason") or ""
-        case "accused_recorded" | "accused_changed":
-            after = d.get("after") or {}
-            names = [x.get("name", "") for x in (after.get("units") or []) + (after.get("users")
-                                                                            or [])]
-            names += after.get("names") or []
-            return audit_label(entry.action), "、".join(names) or "（无）"
-        case "recusal_declared":
-            return audit_label(entry.action), f"{d.get('username', '')}：{d.get('reason', '')}"
-        case "handler_assigned":
-            before = d.get("previous_name")
-            return audit_label(entry.action), (f"由{before}改派给{d.get('name', '')}" if before
-                                               else f"指派给{d.get('name', '')}")
-        case "query_code_reissued":
-            return audit_label(entry.action), "原查询码作废"
-        case "petitioner_request_received":
-            return audit_label(entry.action), d.get("kind") or ""
-        case _:
-            return audit_label(entry.action), ""
+def _case_entries(session: Session, case: Case) -> list[AuditEntry]:
+    return list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
+                                .order_by(AuditEntry.seq)).scalars())
 
 
-def _received_dates(spec: WorkflowSpec, entry: AuditEntry) -> str:
-    """'；收到复查请求日期 2027年3月28日，登记于2027年4月2日': the received-on inputs of a step
-    beside the day it was recorded, since the law counts from receipt (domain.md §8)."""
-    details = entry.details or {}
-    trigger = spec.triggers.get(details.get("trigger", ""))
-    inputs = details.get("inputs") or {}
-    if trigger is None:
-        return ""
-    parts = []
-    for spec_input in trigger.inputs:
-        value = inputs.get(spec_input.name)
-        if spec_input.type == "date" and spec_input.not_before and value:
-            day = date.fromisoformat(str(value))
-            parts.append(f"{spec_input.label}{_cn(day)}")
-    if not parts:
-        return ""
-    return f"；{'，'.join(parts)}，登记于{_cn(local_date(entry.at))}"
-
-
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def timeline(session: Session, case: Case, spec: WorkflowSpec) -> list[TimelineItem]:
-    entries = list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
-                                   .order_by(AuditEntry.seq)).scalars())
-    names = dict(session.execute(select(User.id, User.display_name).where(
-        User.id.in_({e.actor_user_id for e in entries if e.actor_user_id}))).all()) \
-        if entries else {}
+def step_results(session: Session, actor: Actor, case: Case, spec: WorkflowSpec,
+                 entries: list[AuditEntry] | None = None) -> list[StepResult]:
+    """Every step taken with inputs, and what was entered, free text as the disclosure
+    policy shows it to this actor (办理结果)."""
+    entries = _case_entries(session, case) if entries is None else entries
+    describer = Describer(session)
+    describer.prefetch(entries)
     out = []
     for entry in entries:
-        text, detail = _describe(entry, spec)
-        role = ROLE_LABELS.get(entry.actor_role, entry.actor_role)
-        # People by the name they are known by; the system by its role alone, not "系统（系统）".
-        who = names.get(entry.actor_user_id) or (role if entry.actor_user_id is None
-                                                 else entry.actor_username)
-        out.append(TimelineItem(entry.at, who, "" if who == role else role, text, detail))
+        if entry.action != "transition":
+            continue
+        rows = describer.input_rows(spec, entry.details or {},
+                                    lambda value: text_for(actor, case, value))
+        if not rows:
+            continue
+        who = describer.person(entry)
+        out.append(StepResult(entry.at, describer.describe(entry).title, who.name, who.login,
+                              rows))
+    return out
+
+
+def timeline(session: Session, case: Case, spec: WorkflowSpec,
+             entries: list[AuditEntry] | None = None) -> list[TimelineItem]:
+    """The case's history (办理过程) in Chinese, people by name with their login on hover."""
+    entries = _case_entries(session, case) if entries is None else entries
+    describer = Describer(session)
+    describer.prefetch(entries)
+    out = []
+    for entry in entries:
+        told = describer.describe(entry)
+        who = describer.person(entry)
+        out.append(TimelineItem(entry.at, who.name, who.role if who.role != who.name else "",
+                                told.title, told.detail, who.login))
     return out
 
 
@@ -221,12 +196,13 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
                        case.registered_unit_id) if i}
     names = {u.id: u.name for u in session.execute(select(Unit).where(Unit.id.in_(ids)))
              .scalars()}
+    entries = _case_entries(session, case)
     return CaseFile(
         case=case, spec=spec, state_label=spec.states[case.state].label,
         steps=progress(spec, case.state),
         parties=parties_for(case, reveal).items,
         clocks=[clock_row(c, today) for c in case.clocks],
-        timeline=timeline(session, case, spec), notices=notices,
+        timeline=timeline(session, case, spec, entries), notices=notices,
         triggers=available_triggers(session, actor, case, now),
         unit_choices=[(u.id, u.name) for u in units], unit_names=names,
         may_act=can_act(actor, case),
@@ -237,6 +213,7 @@ def case_file(session: Session, actor: Actor, case_id: int, now: datetime, *,
                for name in ("summary", "request", "facts_and_reasons")},
         late_reason=text_for(actor, case, str(case.data.get("late_reason") or "")),
         repeat_of_no=session.get(Case, case.repeat_of_id).case_no if case.repeat_of_id else None,
+        results=step_results(session, actor, case, spec, entries),
     )
 
 

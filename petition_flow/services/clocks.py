@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session, object_session
+
 from ..domain.deadlines import compute_due
 from ..domain.levels import LevelDates, WarningLevel, level_dates, level_on
 from ..domain.spec import ClockRule, WorkflowSpec
 from ..domain.statutory import exclusion_label
 from ..domain.workcalendar import WorkCalendar
-from ..models import Case, Clock
+from ..models import Alert, Case, Clock
 from .audit import AuditBatch
 
 
@@ -91,7 +94,27 @@ def recompute_clock(clock: Clock, calendar: WorkCalendar, audit: AuditBatch,
               reason=reason, old_due_date=old, due_date=clock.due_date,
               provisional=clock.provisional, calendar_version=clock.calendar_version,
               explanation=clock.explanation)
+    supersede_alerts(object_session(clock), audit, Alert.clock_id, clock.id, clock.version,
+                     case_id=clock.case_id, clock=clock.rule, old_due_date=old,
+                     due_date=clock.due_date)
     return True
+
+
+def supersede_alerts(session: Session | None, audit: AuditBatch, column, owner_id: int | None,
+                     version: int, **details) -> int:
+    """Mark the alerts of an earlier version of a deadline superseded (kept, never deleted):
+    the new deadline is warned afresh by the sweep. Audited once, with the two dates."""
+    if session is None or owner_id is None:
+        return 0
+    count = session.execute(
+        update(Alert).where(column == owner_id, Alert.deadline_version < version,
+                            Alert.superseded_at.is_(None))
+        .values(superseded_at=audit.now).execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        case_id = details.pop("case_id", None)
+        audit.add("alert_superseded", case_id=case_id, alerts=count, **details)
+    return count
 
 
 def _stop(clock: Clock, now: datetime, audit: AuditBatch, case: Case, why: str) -> None:

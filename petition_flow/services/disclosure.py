@@ -167,10 +167,10 @@ def row_text_for(actor: Actor, row, text: str | None) -> str:
 def check_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        message = "查看信访人完整信息须填写事由。"
+        message = "查看信访人完整信息须填写查看理由。"
         raise ValidationError(message, fields={"reason": message})
     if len(reason) > REASON_MAX:
-        message = f"事由不能超过{REASON_MAX}字。"
+        message = f"查看理由不能超过{REASON_MAX}字。"
         raise ValidationError(message, fields={"reason": message})
     return reason
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import retry_conflicts, write_transaction
@@ -124,12 +124,16 @@ def post(session: Session, outbox: Outbox, recipients: list[Recipient], *, key: 
     return posted
 
 
+def _superseded(alert_id_column):
+    return exists().where(Alert.id == alert_id_column, Alert.superseded_at.is_not(None))
+
+
 def _mine(actor: Actor, *, unread_only: bool = False, kind: str | None = None) -> list:
     """The one scope rule of the inbox: a user only ever sees their own messages."""
     where = [InboxItem.user_id == actor.user_id,  # and never about a case accusing them:
              or_(InboxItem.case_id.is_(None), ~hidden_clause(actor, InboxItem.case_id))]
-    if unread_only:
-        where.append(InboxItem.read_at.is_(None))
+    if unread_only:  # an alert whose deadline changed no longer asks for attention
+        where += [InboxItem.read_at.is_(None), ~_superseded(InboxItem.alert_id)]
     if kind is not None:
         where.append(InboxItem.kind == kind)
     return where
@@ -249,3 +253,37 @@ def acknowledge(session: Session, actor: Actor, now: datetime, item_id: int) -> 
                           level=item.level)
                 audit.flush(session)
     return item
+
+
+@retry_conflicts
+def acknowledge_all(session: Session, actor: Actor, now: datetime) -> int:
+    """全部确认: mark every unread alert of the actor read at once, superseded ones too; each
+    acknowledgement is audited like a single one (who knew of which alert, and when)."""
+    with write_transaction(session):
+        items = list(session.execute(
+            select(InboxItem).where(*_mine(actor, kind="alert"), InboxItem.read_at.is_(None))
+            .order_by(InboxItem.id).with_for_update()).scalars())
+        audit = AuditBatch(actor, now)
+        for item in items:
+            item.read_at = now
+            audit.add("alert_acknowledged", case_id=item.case_id, alert_id=item.alert_id,
+                      level=item.level, all_at_once=True)
+        audit.flush(session)
+    return len(items)
+
+
+@dataclass(frozen=True)
+class AlertState:
+    """What the inbox says about an alert beside its text: its deadline, and whether a
+    changed deadline superseded it."""
+
+    due_date: object
+    superseded_at: datetime | None
+
+
+def alert_states(session: Session, alert_ids) -> dict[int, AlertState]:
+    ids = {i for i in alert_ids if i}
+    if not ids:
+        return {}
+    return {i: AlertState(due, gone) for i, due, gone in session.execute(
+        select(Alert.id, Alert.due_date, Alert.superseded_at).where(Alert.id.in_(ids)))}

@@ -30,7 +30,7 @@ from ..models import (
 from .accountability import list_accountability, may_decide_record
 from .actor import Actor, require_permission, require_view
 from .disclosure import row_text_for
-from .inbox import list_inbox
+from .inbox import alert_states, list_inbox
 from .queries import OPEN, scope_clause
 from .supervision import (
     ORDER_NOT_FOUND,
@@ -38,6 +38,7 @@ from .supervision import (
     may_answer_order,
     may_decide_order,
     may_see_order,
+    order_target_unit,
 )
 
 ORDER_STATUSES = {"unclosed": "未办结", "open": "待回复", "replied": "已回复待审核",
@@ -58,6 +59,8 @@ class OrderView:
     may_reply: bool
     may_decide: bool
     may_open: bool = True  # the order's own page is for its target unit and its deciders
+    replier: str = ""  # who wrote the written reply (书面回复), by name
+    closer: str = ""  # who closed the order, by name
 
     @property
     def status_label(self) -> str:
@@ -105,7 +108,8 @@ def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
     cases = {c.id: c for c in session.execute(
         select(Case).where(Case.id.in_({o.case_id for o in orders}))).scalars()} if orders else {}
     units = _names(session, Unit, (o.target_unit_id for o in orders))
-    users = _names(session, User, (o.issuer_user_id for o in orders))
+    users = _names(session, User, [u for o in orders for u in (
+        o.issuer_user_id, o.replied_by_user_id, o.closed_by_user_id)])
     out = []
     for o in orders:
         case = cases[o.case_id]
@@ -116,7 +120,9 @@ def order_views(session: Session, actor: Actor, orders: list[SupervisionOrder],
                              units.get(o.target_unit_id, "—"), users.get(o.issuer_user_id, "—"),
                              level, (o.due_date - today).days if o.status == "open" else None,
                              may_reply(actor, o), may_decide(actor, o, case),
-                             may_see_order(actor, o, case)))
+                             may_see_order(actor, o, case),
+                             users.get(o.replied_by_user_id, ""),
+                             users.get(o.closed_by_user_id, "")))
     return out
 
 
@@ -170,7 +176,7 @@ def issue_context(session: Session, actor: Actor, case_id: int,
         alert = session.get(Alert, alert_id)
         if alert is None or alert.case_id != case.id:
             raise NotFoundError("未找到该预警。")
-    unit_id = case.responsible_unit_id or case.registered_unit_id
+    unit_id = order_target_unit(session, case, alert)
     return IssueContext(case, _names(session, Unit, [unit_id]).get(unit_id, "—"), alert)
 
 
@@ -207,7 +213,9 @@ def listed_case_ids(session: Session, case_ids) -> set[int]:
 
 
 def inbox_page(session: Session, actor: Actor, *,
-               unread_only: bool) -> tuple[list[InboxItem], set[int]]:
-    """The actor's messages and which of their cases are under 挂牌督办."""
+               unread_only: bool) -> tuple[list[InboxItem], set[int], dict]:
+    """The actor's messages, which of their cases are under 挂牌督办, and each alert's
+    deadline and supersession."""
     items = list_inbox(session, actor, unread_only=unread_only, limit=200)
-    return items, listed_case_ids(session, (i.case_id for i in items))
+    return (items, listed_case_ids(session, (i.case_id for i in items)),
+            alert_states(session, (i.alert_id for i in items)))

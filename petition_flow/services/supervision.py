@@ -21,10 +21,11 @@ from ..db import write_transaction
 from ..domain.levels import level_dates
 from ..domain.roles import LEVEL_RANK, role, roles_on_side
 from ..errors import NotFoundError, PermissionDenied, ValidationError
-from ..models import Case, SupervisionOrder, Unit
+from ..models import Alert, Case, SupervisionOrder, Unit
 from .actor import Actor, can_view, require_permission, require_view
 from .audit import AuditBatch
 from .calendars import current_calendar
+from .clocks import supersede_alerts
 from .confidentiality import hidden_from
 from .inbox import Directory, post
 from .notify import NotifyConfig, Outbox
@@ -66,6 +67,22 @@ def _order_text(order: SupervisionOrder, case: Case, unit: Unit) -> str:
             "请在期限内办理，并书面回复办理情况。")
 
 
+def order_target_unit(session: Session, case: Case, alert: Alert | None = None) -> int | None:
+    """The unit a 督办单 goes to: the unit an alert named (the same as its accountability
+    record), else the unit whose duty the case's running deadline is — for 复查/复核 the
+    supervisors who hold it (``held_by`` in the workflow), otherwise the responsible unit."""
+    if alert is not None and alert.unit_id is not None:
+        return alert.unit_id
+    spec = engine_for(case).spec
+    for clock in case.clocks:
+        rule = spec.rule_of(clock.rule)
+        if clock.status != "stopped" and clock.duty and rule is not None and rule.held_by:
+            holders = Directory(session).holders(rule.held_by, case.region_id)
+            if holders:
+                return holders[0].unit_id
+    return case.responsible_unit_id or case.registered_unit_id
+
+
 def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_id: int, *,
                             requirements: str, due_date: date, listed: bool = False,
                             alert_id: int | None = None,
@@ -79,7 +96,10 @@ def issue_supervision_order(session: Session, actor: Actor, now: datetime, case_
             raise PermissionDenied("您的角色无权下发督办单。")
         if case.closed_at is not None:
             raise ValidationError("该信访事项已办结，不能再下发督办单。")
-        unit_id = case.responsible_unit_id or case.registered_unit_id
+        alert = session.get(Alert, alert_id) if alert_id is not None else None
+        if alert is not None and alert.case_id != case.id:
+            raise NotFoundError("未找到该预警。")
+        unit_id = order_target_unit(session, case, alert)
         requirements = _check_text(requirements, "requirements", "请填写督办要求。")
         today = local_date(now)
         _check_due(due_date, today)
@@ -207,6 +227,7 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
         note = _check_text(note, "note", "请填写退回理由。")
         today = local_date(now)
         _check_due(due_date, today)
+        old_due = order.due_date
         order.status, order.due_date, order.version = "open", due_date, order.version + 1
         _set_levels(session, order, case, today)
         directory = Directory(session)
@@ -218,6 +239,9 @@ def return_supervision_order(session: Session, actor: Actor, now: datetime, orde
         audit = AuditBatch(actor, now)
         audit.add("supervision_order_returned", case_id=case.id, order_id=order.id, note=note,
                   due_date=due_date, version=order.version)
+        supersede_alerts(session, audit, Alert.order_id, order.id, order.version,
+                         case_id=case.id, order_id=order.id, old_due_date=old_due,
+                         due_date=due_date)
         audit.flush(session)
     return order
 

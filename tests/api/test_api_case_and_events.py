@@ -134,7 +134,7 @@ def test_a_trigger_that_cannot_fire_now_is_a_409_with_the_reason(flow, trigger, 
 def test_inputs_that_break_the_workflow_rules_are_422_per_field(flow, unit_id):
     missing = flow.fire("classify", {"category": "appeal"})
     assert (missing.status, missing.json["error"]["fields"]) == \
-        (422, {"route": "请填写“申诉求决类处理途径”。"})
+        (422, {"route": "请选择“申诉求决类处理途径”。"})
     extra = flow.fire("classify", {"category": "suggestion", "colour": "red"})
     assert extra.status == 422 and "colour" in extra.json["error"]["fields"]
     flow.fire("classify", {"category": "appeal", "route": "6"})

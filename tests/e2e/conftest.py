@@ -172,6 +172,10 @@ def fire(page, trigger: str, *, fields: dict | None = None, selects: dict | None
         form.locator(f'[name="{trigger}-{name}"]').check()
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+    confirm = page.locator("form.confirm")
+    if confirm.count():  # an irreversible step shows its effect first and asks
+        confirm.locator("button[type=submit]").click()
+        page.wait_for_load_state()
     flash = page.locator(".flash-success")
     assert flash.count() == 1, page.locator(".errors").all_inner_texts()
 

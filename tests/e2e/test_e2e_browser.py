@@ -97,7 +97,10 @@ def test_the_workflow_diagram_is_drawn_offline_by_the_vendored_mermaid(page, ser
     login(page, server, "admin.baoji")
     page.goto(server + "/admin/workflows")
     page.wait_for_selector(".mermaid-box svg", timeout=30000)
-    assert "调查处理中" in page.inner_text(".mermaid-box")
+    drawn = page.inner_text(".mermaid-box")
+    assert "调查处理中" in drawn and "第1步 登记受理" in drawn and "复查复核" in drawn
+    assert "review" not in drawn  # steps by their Chinese names
+    assert page.locator(".mermaid-box svg").bounding_box()["width"] >= 1500  # readable
 
 
 def test_a_city_supervisor_clicks_a_chart_bar_through_to_the_list_behind_it(page, server):

@@ -112,7 +112,7 @@ def test_a_first_handler_unit_after_hand_over_sees_masked_data_and_cannot_reveal
 def test_revealing_needs_a_reason_for_every_role(cases, world, session):
     case = cases.walk(["classify", "transfer", "accept"])
     for role in ("reception", "county_supervisor", "handler"):
-        with pytest.raises(Exception, match="须填写事由"):
+        with pytest.raises(Exception, match="须填写查看理由"):
             reveal_petitioners(session, world.actor(role), at("2026-03-20"), case.id, "  ")
 
 

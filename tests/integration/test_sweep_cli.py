@@ -22,6 +22,9 @@ def test_sweep_now_prints_in_chinese_what_it_raised_and_raises_it_once(
 ):
     case_no = cases.walk(["classify", "transfer", "accept"], start=at("2026-08-28", 9)).case_no
     session.rollback()  # on SQLite an open transaction would hold the write lock
+    # The sweep ran on the evening of 30 Sep; then the server was down until 9 Oct.
+    before = run(database_url, monkeypatch, "sweep", "--now", "2026-09-30T18:00")
+    assert "黄色预警" in before.output, before.output
 
     result = run(database_url, monkeypatch, "sweep", "--now", "2026-10-09T09:00")
     record = session.execute(select(AccountabilityRecord.id)).scalar_one()
@@ -40,6 +43,16 @@ def test_sweep_now_prints_in_chinese_what_it_raised_and_raises_it_once(
     ]
     again = run(database_url, monkeypatch, "sweep", "--now", "2026-10-09T09:05")
     assert again.output.splitlines()[-1] == "没有新的预警。"
+
+
+def test_the_first_sweep_of_an_installation_does_not_say_it_catches_up_after_downtime(
+    cases, session, database_url, monkeypatch
+):
+    cases.walk(["classify", "transfer", "accept"], start=at("2026-08-28", 9))
+    session.rollback()
+    result = run(database_url, monkeypatch, "sweep", "--now", "2026-10-09T09:00")
+    assert "【红色超期】" in result.output
+    assert "停机" not in result.output and "补发" not in result.output
 
 
 def test_a_dry_run_sweep_shows_the_alerts_but_writes_nothing(

@@ -80,7 +80,7 @@ def test_an_action_whose_conditions_all_fail_is_refused_with_the_first_reason(en
 def test_a_missing_required_input_is_reported_on_its_field(engine):
     fields = invalid_fields(engine, view("registered"), "classify", "reception", {})
 
-    assert fields == {"category": "请填写“信访事项类别”。"}
+    assert fields == {"category": "请选择“信访事项类别”。"}
 
 
 def test_a_choice_outside_the_list_is_reported_with_the_allowed_labels(engine):
@@ -133,7 +133,7 @@ def test_the_route_is_required_only_when_the_matter_is_an_appeal(engine):
     decision = engine.decide(view("registered"), "classify", "reception",
                              {"category": "suggestion"})
 
-    assert fields == {"route": "请填写“申诉求决类处理途径”。"}
+    assert fields == {"route": "请选择“申诉求决类处理途径”。"}
     assert decision.inputs == {"category": "suggestion", "litigation_related": False,
                                "simple": False, "major_urgent": False}
 
@@ -264,8 +264,10 @@ def test_the_mermaid_diagram_shows_every_state_grouped_by_step_from_the_initial_
 
     assert text.startswith("stateDiagram-v2\n")
     assert "    [*] --> registered\n" in text
-    for step in SPEC.steps:
-        assert f'state "{step.key} {step.label}" as step_{step.key} {{' in text
+    for step in SPEC.steps:  # in Chinese: 第1步 登记受理 … and 复查复核 (never its key)
+        title = f"第{step.key}步 {step.label}" if step.key.isdigit() else step.label
+        assert f'state "{title}" as step_{step.key} {{' in text
+    assert '"review' not in text
     for state in SPEC.states.values():
         assert f"        {state.name}: {state.label}\n" in text
     assert "    transferred --> under_handling: 受理\n" in text

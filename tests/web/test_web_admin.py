@@ -50,7 +50,9 @@ def test_a_deactivated_user_can_no_longer_log_in_or_use_an_open_session(as_user,
         .scalar_one()
     session.commit()
     admin = as_user("admin.baoji")
-    assert admin.post(f"/admin/users/{user_id}/deactivate").status_code == 302
+    asked = admin.post(f"/admin/users/{user_id}/deactivate")
+    assert asked.status_code == 200 and "确认停用" in text(asked)  # nothing done yet
+    assert admin.post(f"/admin/users/{user_id}/deactivate", {"confirmed": "1"}).status_code == 302
     assert victim.get("/cases").status_code == 302
     from tests.web.conftest import Browser
 

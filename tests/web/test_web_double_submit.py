@@ -23,7 +23,8 @@ def test_submitting_one_action_form_twice_fires_the_transition_once(as_user, cas
     page = text(b.get(f"/cases/{case_id}"))
     token = ONCE.search(page).group(1)
     version = re.search(r'name="classify-version_id"[^>]*value="(\d+)"', page)
-    data = {"classify-category": "appeal", "classify-route": "6", "form_once": token}
+    data = {"classify-category": "appeal", "classify-route": "6", "form_once": token,
+            "confirmed": "1"}
     if version:
         data["classify-version_id"] = version.group(1)
     first = b.post(f"/cases/{case_id}/actions/classify", data)

@@ -102,3 +102,16 @@ def test_acknowledging_needs_the_csrf_token(as_user, cases, session):
 def test_the_inbox_needs_a_signed_in_user(browser):
     response = browser.get("/inbox/")
     assert response.status_code == 302 and "/login" in response.location
+
+
+def test_acknowledge_all_clears_every_unread_alert_and_each_alert_names_its_deadline(
+        as_user, cases, session):
+    swept_red(cases, session)
+    b = as_user("unit_leader.meixian")
+    page = text(b.get("/inbox/"))
+    assert "全部确认" in page and re.search(r"截止日期 \d{4}年\d{1,2}月\d{1,2}日", page)
+    response = b.post("/inbox/acknowledge-all?show=all")
+    assert response.status_code == 302
+    page = text(b.get("/inbox/"))
+    assert unread_badge(page) == 0 and "全部确认" not in page and "已确认收到" in page
+    assert all(i.read_at is not None for i in inbox_items(session, "unit_leader.meixian"))

@@ -99,7 +99,7 @@ def test_a_deactivated_account_says_so_only_to_whoever_knows_its_password(as_use
 
     user = session.execute(select(User).where(User.username == "handler.chencang")).scalar_one()
     session.commit()
-    as_user("admin.baoji").post(f"/admin/users/{user.id}/deactivate")
+    as_user("admin.baoji").post(f"/admin/users/{user.id}/deactivate", {"confirmed": "1"})
     wrong = browser_at("127.0.0.8").login("handler.chencang", "wrong-Pass-1")
     assert wrong.status_code == 401 and "用户名或密码错误" in text(wrong)
     right = browser_at("127.0.0.8").login("handler.chencang")

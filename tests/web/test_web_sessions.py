@@ -85,7 +85,7 @@ def test_deactivating_a_user_ends_their_sessions_at_once(as_user, session):
     user = session.execute(select(User).where(User.username == "handler.chencang")) \
         .scalar_one()
     session.commit()
-    as_user("admin.baoji").post(f"/admin/users/{user.id}/deactivate")
+    as_user("admin.baoji").post(f"/admin/users/{user.id}/deactivate", {"confirmed": "1"})
     assert _is_sign_in_page(b.get("/cases"))
     session.commit()
     assert session.execute(select(UserSession).where(UserSession.user_id == user.id)) \

@@ -66,6 +66,15 @@ def user_create():
 
 @bp.route("/users/<int:user_id>/<any(activate, deactivate):change>", methods=["POST"])
 def user_active(user_id: int, change: str):
+    if change == "deactivate" and request.form.get("confirmed") != "1":
+        try:  # irreversible for the user's sessions: show what it does, and ask
+            effect = accounts.deactivation_effect(db(), actor(), user_id)
+        except PetitionFlowError as exc:
+            raise_http(exc)
+            flash(exc.message, "error")
+            return redirect(url_for("admin.users"))
+        return render_template("admin/confirm_deactivate.html", effect=effect,
+                               action=ActionForm())
     try:
         user = accounts.set_user_active(db(), actor(), now(), user_id, change == "activate")
     except PetitionFlowError as exc:

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ...errors import PetitionFlowError
 from ...services.casefile import extension_requests
 from ...services.petitions import fire_transition
+from ...services.preview import preview_transition
 from ...services.rules import default_spec
 from ..common import actor, db, now, raise_http, require_permission, today
 
@@ -26,9 +27,21 @@ def _guard():
     return require_permission("lead_unit")
 
 
+def _effect(case_id: int):
+    """What approving would do (the new deadline, the notice), shown before one decides."""
+    trigger = _decisions().get("approve")
+    if trigger is None:
+        return None
+    try:
+        return preview_transition(db(), actor(), now(), case_id, trigger, {})
+    except PetitionFlowError:
+        return None  # the page says why when the leader tries
+
+
 def _render(errors=None, status=200):
-    return render_template("approval/list.html", requests=extension_requests(db(), actor(),
-                                                                             today()),
+    requests = extension_requests(db(), actor(), today())
+    effects = {r.case.id: _effect(r.case.id) for r in requests}
+    return render_template("approval/list.html", requests=requests, effects=effects,
                            errors=errors or {}, posted=request.form), status
 
 

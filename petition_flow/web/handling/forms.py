@@ -30,7 +30,7 @@ def _field(spec: InputSpec, unit_choices: list[tuple[int, str]]):
     if spec.type == "int":
         kw = {"type": "number", "min": spec.min, "max": spec.max}
         return StringField(label, render_kw={k: v for k, v in kw.items() if v is not None})
-    return TextAreaField(label, render_kw={"rows": 3})
+    return TextAreaField(label, render_kw={"rows": 3, "data-limit": 4000})  # engine's limit
 
 
 def trigger_form(trigger: TriggerSpec, unit_choices: list[tuple[int, str]], *,
@@ -50,7 +50,7 @@ def trigger_form(trigger: TriggerSpec, unit_choices: list[tuple[int, str]], *,
 
 
 class RevealForm(FlaskForm):
-    reason = StringField("事由")
+    reason = StringField("查看理由")
 
 
 class ReportUpForm(FlaskForm):

@@ -23,6 +23,7 @@ from ...services.feedback import RATINGS, staff_feedback
 from ...services.oversight import orders_of_case
 from ...services.petitioner_history import other_cases
 from ...services.petitions import engine_for, fire_transition, get_case
+from ...services.preview import preview_transition
 from ...services.queries import CaseFilters, list_cases
 from ...services.search import masked_petitioners
 from ...services.statistics import SETS
@@ -223,16 +224,42 @@ def case_detail(case_id: int):
     return render_case(case_id)
 
 
+CONFIRMED = "confirmed"  # set by the confirmation page of an irreversible step
+
+
+def _asks_confirmation(case_id: int, trigger: str) -> bool:
+    try:
+        spec = engine_for(get_case(db(), actor(), case_id)).spec
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    found = spec.triggers.get(trigger)
+    return found is not None and found.confirm
+
+
 @bp.route("/cases/<int:case_id>/actions/<trigger>", methods=["POST"])
 def case_fire(case_id: int, trigger: str):
     prefix = f"{trigger}-"
     inputs = {k.removeprefix(prefix): v for k, v in request.form.items()
               if k.startswith(prefix) and k not in (prefix + "version_id", prefix + "csrf_token")}
+    # (the confirmation field is not the trigger's: it carries no prefix)
     version = request.form.get(prefix + "version_id", "")
 
+    expected = int(version) if version.isdigit() else None
+    if request.form.get(CONFIRMED) != "1" and _asks_confirmation(case_id, trigger):
+        try:  # irreversible: show what it will do, and ask (works without JavaScript)
+            effect = preview_transition(db(), actor(), now(), case_id, trigger, inputs, expected)
+        except ConcurrentChangeError as exc:
+            return render_case(case_id, errors=[exc.message], status=409)
+        except PetitionFlowError as exc:
+            raise_http(exc)
+            return render_case(case_id, failed=(trigger, exc), errors=[exc.message], status=400)
+        hidden = [(k, v) for k, v in request.form.items(multi=True) if k != CONFIRMED]
+        return render_template("handling/confirm.html", effect=effect, hidden=hidden,
+                               case_id=case_id, trigger=trigger, confirmed=CONFIRMED)
+
     def act() -> tuple[str, str]:
-        case = fire_transition(db(), actor(), now(), case_id, trigger, inputs,
-                               int(version) if version.isdigit() else None)
+        case = fire_transition(db(), actor(), now(), case_id, trigger, inputs, expected)
         label = engine_for(case).spec.triggers[trigger].label
         return url_for("handling.case_detail", case_id=case.id), f"已完成“{label}”。"
 

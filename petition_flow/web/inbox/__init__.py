@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...errors import PetitionFlowError
 from ...services.inbox import acknowledge, unread_count
+from ...services.inbox import acknowledge_all as acknowledge_every_alert
 from ...services.oversight import inbox_page
 from ..common import actor, db, now, raise_http, require_permission
 
@@ -40,8 +41,21 @@ def _show() -> str:
 @bp.route("/")
 def message_list():
     show = _show()
-    items, listed = inbox_page(db(), actor(), unread_only=show == "unread")
-    return render_template("inbox/list.html", items=items, listed=listed, show=show)
+    items, listed, states = inbox_page(db(), actor(), unread_only=show == "unread")
+    return render_template("inbox/list.html", items=items, listed=listed, states=states,
+                           show=show)
+
+
+@bp.route("/acknowledge-all", methods=["POST"])
+def acknowledge_all():
+    """全部确认: every unread alert at once, each acknowledgement audited."""
+    try:
+        count = acknowledge_every_alert(db(), actor(), now())
+    except PetitionFlowError as exc:
+        raise_http(exc)
+        raise
+    flash(f"已确认收到 {count} 条预警。" if count else "没有未确认的预警。", "success")
+    return redirect(url_for("inbox.message_list", show=_show()))
 
 
 @bp.route("/<int:item_id>/acknowledge", methods=["POST"])

@@ -9,6 +9,8 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from ...services.feedback import RATINGS
 from ..common import options
 
+LONG_TEXT = {"data-limit": 4000}  # the server's limit; app.js counts toward it
+
 
 class QueryForm(FlaskForm):
     case_no = StringField("信访件编号")
@@ -22,8 +24,8 @@ class SubmitForm(FlaskForm):
     phone = StringField("联系电话")
     address = StringField("住址")
     summary = StringField("事项摘要")
-    request = TextAreaField("信访诉求")
-    facts_and_reasons = TextAreaField("事实和理由")
+    request = TextAreaField("信访诉求", render_kw=LONG_TEXT)
+    facts_and_reasons = TextAreaField("事实和理由", render_kw=LONG_TEXT)
     consent = BooleanField("我已阅读《信访人权利义务告知书》，将如实反映情况，依法有序信访")
     website = StringField("网址")  # honeypot: hidden from people, filled by robots
     started = HiddenField()
@@ -49,7 +51,7 @@ class EvaluationForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
-    reasons = TextAreaField("请求及理由")
+    reasons = TextAreaField("请求及理由", render_kw=LONG_TEXT)
 
 
 class LeaveForm(FlaskForm):

@@ -17,6 +17,8 @@ from ...services.notices import CHANNELS
 from ...services.registration import MAX_REPRESENTATIVES
 from ..common import options
 
+LONG_TEXT = {"data-limit": 4000}  # the server's limit; app.js counts toward it
+
 
 class PetitionerForm(Form):
     name = StringField("姓名")
@@ -30,9 +32,9 @@ class PetitionForm(FlaskForm):
     channel = SelectField("信访形式", choices=options(CHANNELS.items()))
     received_at = StringField("收到时间")
     summary = StringField("事项摘要")
-    request = TextAreaField("信访诉求")
-    facts_and_reasons = TextAreaField("事实和理由")
-    attachments = TextAreaField("附件说明")
+    request = TextAreaField("信访诉求", render_kw=LONG_TEXT)
+    facts_and_reasons = TextAreaField("事实和理由", render_kw=LONG_TEXT)
+    attachments = TextAreaField("附件说明", render_kw={"data-limit": 1000})
     anonymous = BooleanField("匿名信访")
     collective = BooleanField(f"集体访（推选代表不超过{MAX_REPRESENTATIVES}人）")
     major_urgent = BooleanField("重大紧急")
