@@ -45,6 +45,12 @@ OTHER_NAMESPACES = {
     ("web/orders/views.py", "reply"): "the 督办单 reply action of the orders page",
     ("web/orders/views.py", "close"): "the 督办单 close action of the orders page",
     ("web/handling/blueprint.py", "handling"): "the Flask blueprint name",
+    ("domain/labels.py", "transferred"): "a coded reason an audit entry gives for a new "
+                                         "responsible unit, labelled for the history",
+    ("domain/labels.py", "request_review"): "the kind of a petitioner's online request, "
+                                            "labelled for the history",
+    ("domain/labels.py", "request_recheck"): "the kind of a petitioner's online request, "
+                                             "labelled for the history",
     ("services/statistics.py", "registered"): "a published figure key (?stat=, the API)",
     ("services/statistics.py", "not_accepted"): "a published figure key",
     ("services/statistics.py", "concluded"): "a published figure key",
