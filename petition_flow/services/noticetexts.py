@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -100,7 +101,7 @@ def check_text(region: Region, template: str, text: str) -> None:
     if len(text) > MAX_CHARS:
         message = f"文书文本不能超过{MAX_CHARS}字。"
         raise ValidationError(message, fields={"text": message})
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
     try:
         env.parse(text)
     except jinja2.TemplateSyntaxError as exc:
@@ -132,7 +133,7 @@ def _probe(region: Region, template: str, text: str) -> str:
                 case=_sample(region), issuer_name=f"{region.name}信访局",
                 issued_on=date(2026, 3, 2), deadlines=deadlines, data={},
                 query_hint=notices.QUERY_HINT)
-        except jinja2.TemplateError as exc:
+        except (jinja2.TemplateError, OverflowError) as exc:  # the sandbox's refusals
             message = f"文书文本无法生成：{exc}"
             raise ValidationError(message, fields={"text": message}) from None
 

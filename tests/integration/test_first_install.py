@@ -101,10 +101,10 @@ def venv(tmp_path_factory) -> Path:
 def _postgres_url() -> str | None:
     base = os.environ.get("PETITION_FLOW_TEST_DATABASE_URL")
     if not base or not base.startswith("postgresql"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI: PETITION_FLOW_TEST_DATABASE_URL must name a PostgreSQL database")
-        pytest.skip("PostgreSQL: set PETITION_FLOW_TEST_DATABASE_URL to a PostgreSQL URL "
-                    "to run the first install against PostgreSQL too")
+        # The PostgreSQL install runs in the pass whose test database is PostgreSQL (CI's
+        # second pass, .ci/run), like the outage and database-password tests.
+        pytest.skip("the first install on PostgreSQL runs in the PostgreSQL pass: set "
+                    "PETITION_FLOW_TEST_DATABASE_URL to a PostgreSQL URL")
     url = make_url(base)
     name = f"{url.database}_install_{uuid.uuid4().hex[:6]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")

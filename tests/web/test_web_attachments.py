@@ -213,7 +213,7 @@ def test_a_note_is_shown_to_staff_and_never_on_the_public_pages_or_notices(
     handler = as_user("handler.meixian")
     handler.get(f"/cases/{case.id}")
     accepted = handler.post(f"/cases/{case.id}/actions/accept", {"accept-version_id": str(
-        session.get(Case, case.id).version_id)})
+        session.get(Case, case.id).version_id), "confirmed": "1"})
     assert accepted.status_code == 302
     session.commit()
     session.expire_all()

@@ -37,7 +37,7 @@ def test_the_city_bureau_assigns_down_to_a_county_unit_from_the_case_page(
     due = (local_date(clock.now()) + timedelta(days=20)).isoformat()
     response = city.post(f"/cases/{case.id}/actions/assign", {
         "assign-unit": str(world.unit("meixian.hrss")), "assign-assigned_due": due,
-        "assign-version_id": _version(session, case.id)})
+        "assign-version_id": _version(session, case.id), "confirmed": "1"})
     assert response.status_code == 302, text(response)
     page = text(city.get(f"/cases/{case.id}"))
     assert "由宝鸡市交办、转送至本县（区）办理" in page and "您只能查看此信访事项" in page

@@ -65,3 +65,22 @@ def test_a_text_that_does_not_parse_or_lacks_the_signature_is_refused(as_user, s
 def test_only_the_administrator_edits_notice_texts(as_user):
     for username in ("reception.jintai", "county_supervisor.jintai", "auditor.baoji"):
         assert as_user(username).get(URL).status_code in (403, 404)
+
+
+def test_a_text_that_reaches_for_python_is_refused_and_runs_nothing(as_user, session, tmp_path):
+    """An administrator edits texts, not the server: the sandbox refuses private attributes
+    (the way from a template to os and the key file) and unbounded loops."""
+    proof = tmp_path / "ran"
+    package = (templates_dir() / "notices/rights_duties.txt").read_text(encoding="utf-8")
+    b = as_user("admin.baoji")
+    for payload in (
+            "{{ cycler.__init__.__globals__.os.popen('touch " + str(proof) + "').read() }}",
+            "{{ self.__init__.__globals__ }}",
+            "{% for i in range(10**9) %}{% endfor %}"):
+        response = b.post(URL, {"text": package.replace("特此告知。", "特此告知。" + payload)})
+        assert response.status_code == 400, payload
+        assert "文书文本无法生成" in text(response)
+    assert not proof.exists()
+    assert not (county_texts_dir("jintai") / "notices/rights_duties.txt").exists()
+    assert not session.execute(select(AuditEntry).where(
+        AuditEntry.action == "notice_text_changed")).first()
