@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..db import begin_write
 from ..errors import ConcurrentChangeError
 from ..models import Notice, Unit
+from . import documents
 from .actor import Actor, require_act
 from .petitions import _fire, engine_for, load_case
 
@@ -70,8 +71,11 @@ def preview_transition(session: Session, actor: Actor, now: datetime, case_id: i
         was_closed = case.closed_at is not None
         issued = set(session.execute(select(Notice.id).where(Notice.case_id == case.id))
                      .scalars())
-        _fire(session, actor, now, case, trigger, inputs or {})
-        session.flush()
+        # A rolled-back step keeps no document: the notices' PDFs are rendered only when a
+        # step is really taken (a preview would leave unreferenced files with names on disk).
+        with documents.rendered_later():
+            _fire(session, actor, now, case, trigger, inputs or {})
+            session.flush()
         deadlines = []
         for clock in case.clocks:
             label = clock.label
