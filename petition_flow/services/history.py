@@ -23,6 +23,14 @@ from .org import COUNTIES
 SYSTEM_LABEL = "系统"
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
+def _length(text: str) -> str:
+    return f"已填写（{len(text)}字）"
+
+
 @dataclass(frozen=True)
 class Person:
     """Who acted: the name people know them by, the login (shown on hover) and the role."""
@@ -225,20 +233,23 @@ class Describer:
                 if raw:
                     parts.append(spec_input.label)
                 continue
-            if spec_input.type == "choice":
-                shown = spec_input.choice_label(raw) or str(raw)
-            elif spec_input.type == "unit":
-                shown = self.unit(raw)
-            elif spec_input.type == "date":
-                shown = _day(raw)
-            elif spec_input.type == "int":
-                shown = str(raw)
-            elif texts:
-                shown = str(raw)
-            else:
-                shown = f"已填写（{len(str(raw))}字）"
+            shown = self._value(spec_input, raw, _as_is if texts else _length)
             parts.append(f"{spec_input.label}：{shown}")
         return "；".join(parts)
+
+    def _value(self, spec_input, raw, free_text) -> str:
+        """One input's value in Chinese; ``free_text`` shows a text input (as disclosure
+        allows, or only its length)."""
+        match spec_input.type:
+            case "choice":
+                return spec_input.choice_label(raw) or str(raw)
+            case "unit":
+                return self.unit(raw)
+            case "date":
+                return _day(raw)
+            case "int":
+                return str(raw)
+        return free_text(str(raw))
 
     def input_rows(self, spec: WorkflowSpec, details: dict, text) -> list[tuple[str, str]]:
         """A step's inputs as (label, value) rows; ``text`` shows free text (disclosure)."""
@@ -255,16 +266,9 @@ class Describer:
                 continue
             if raw in (None, ""):
                 continue
-            if spec_input.type == "choice":
-                shown = spec_input.choice_label(raw) or str(raw)
-            elif spec_input.type == "unit":
-                shown = self.unit(raw)
-            elif spec_input.type == "date":
-                shown = _day(raw)
-            elif spec_input.type == "int":
-                shown = f"{raw}日" if spec_input.name == "days" else str(raw)
-            else:
-                shown = text(str(raw))
+            shown = self._value(spec_input, raw, text)
+            if spec_input.type == "int" and spec_input.name == "days":
+                shown += "日"
             rows.append((spec_input.label, shown))
         return rows
 
