@@ -24,22 +24,33 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..clock import CHINA_TZ, local_date
 from ..db import RETRIES, is_retryable, write_transaction
 from ..domain.levels import LEVEL_LABELS, LevelDates, level_on
 from ..domain.roles import role
 from ..domain.spec import base_clock_id, is_local_clock
-from ..models import Alert, Case, Clock, InboxItem, SupervisionOrder, SweepRun, Unit
+from ..models import (
+    Alert,
+    Case,
+    CaseAccused,
+    Clock,
+    InboxItem,
+    Recusal,
+    SupervisionOrder,
+    SweepRun,
+    Unit,
+)
 from .accountability import local_breach_rule, record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
 from .clocks import clock_level
-from .confidentiality import told_about
-from .dbutil import insert_ignore
 from .inbox import Directory, Recipient
 from .notify import NotifyConfig, Outbox
 
@@ -89,53 +100,117 @@ class SweepResult:
         return sum(1 for a in self.alerts if a.level == level)
 
 
+@dataclass
+class _Pending:
+    """An alert decided in this batch, waiting for the batch's one multi-row insert."""
+
+    row: dict
+    case: object
+    warning: object
+    recipients: list[Recipient]
+    article: str
+    clock_rule: str | None
+    then: object = None  # called with the RaisedAlert once the insert went through
+
+
+ALERT_KEY = ("case_id", "clock_id", "order_id", "level", "deadline_version")
+
+
+@cache
+def _alert_insert(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id and the alert's unique key: run with a
+    list of rows it becomes one multi-row statement per batch (SQLAlchemy's insertmanyvalues;
+    SQLite >= 3.35 and PostgreSQL both return the rows actually inserted), and a row a
+    concurrent sweeper or an earlier run inserted already is skipped, exactly once."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Alert.__table__
+    return (dialect_insert(table).on_conflict_do_nothing()
+            .returning(table.c.id, *(table.c[k] for k in ALERT_KEY)))
+
+
+_CLOCK_LEVEL = (update(Clock.__table__)
+                .where(Clock.__table__.c.id == bindparam("clock_pk"))
+                .values(next_level_on=bindparam("next_on")))
+
+
 class _Sweep:
     def __init__(self, session: Session, now: datetime, config: NotifyConfig):
         from .workflows import all_engines
 
         self.session, self.now, self.today = session, now, local_date(now)
         self.engines = all_engines()
-        self.directory = Directory(session)
+        self.directory = Directory.preloaded(session)
         self.audit = AuditBatch(SYSTEM, now)
         self.outbox = Outbox(config, now)
         self.result = SweepResult(now)
         self.inbox: list[dict] = []
-        self._units: dict[int, str] = {}
+        self.pending: list[_Pending] = []
+        self.kept_out: dict[int, tuple[set[int], set[int]]] = {}
+        self._units: dict[int, str] | None = None
         self.previous_run = last_sweep(session)
 
     def unit_name(self, unit_id: int | None) -> str | None:
         if unit_id is None:
             return None
-        if unit_id not in self._units:
-            self._units[unit_id] = self.session.get(Unit, unit_id).name
-        return self._units[unit_id]
+        if self._units is None:  # the whole (small) organisation, once per sweep
+            self._units = dict(self.session.execute(select(Unit.id, Unit.name)).all())
+        return self._units.get(unit_id)
 
     def discard_batch(self, alerts: int, examined: int) -> None:
         """Forget what a batch that was rolled back had collected, before it runs again."""
         self.inbox.clear()
+        self.pending.clear()
         self.audit.entries.clear()
         self.outbox.rows.clear()
         del self.result.alerts[alerts:]
         self.result.examined = examined
 
     def finish_batch(self) -> None:
+        self.raise_pending()
         if self.inbox:
             self.session.connection().execute(insert(InboxItem.__table__), self.inbox)
             self.inbox.clear()
         self.audit.flush(self.session)
-        self.session.add_all(self.outbox.rows)
-        self.outbox.rows.clear()
+        self.outbox.flush(self.session)
         _mark_run(self.session, self.now)  # in the batch's own write transaction
         self.session.flush()
+
+    def load_kept_out(self, case_ids) -> None:
+        """Who may not be told about each case of the batch (Arts. 28 ¶3, 30 ¶3): accused
+        units and users, recused members; two queries per batch instead of two per alert."""
+        self.kept_out = {i: (set(), set()) for i in case_ids}
+        if not self.kept_out:
+            return
+        for case_id, unit_id, user_id in self.session.execute(
+                select(CaseAccused.case_id, CaseAccused.unit_id, CaseAccused.user_id)
+                .where(CaseAccused.case_id.in_(self.kept_out))):
+            units, users = self.kept_out[case_id]
+            if unit_id is not None:
+                units.add(unit_id)
+            if user_id is not None:
+                users.add(user_id)
+        for case_id, user_id in self.session.execute(
+                select(Recusal.case_id, Recusal.user_id)
+                .where(Recusal.case_id.in_(self.kept_out))):
+            self.kept_out[case_id][1].add(user_id)
+
+    def told_about(self, case_id: int, recipients: list[Recipient]) -> list[Recipient]:
+        units, users = self.kept_out.get(case_id) or (set(), set())
+        if not units and not users:
+            return recipients
+        return [r for r in recipients if r.unit_id not in units and r.user_id not in users]
 
     # --- clocks ---------------------------------------------------------------------------
 
     def clock_batch(self, limit: int) -> int:
+        # Core rows, not ORM objects: nothing to track, and the new levels go out as one
+        # executemany UPDATE per batch.
+        table = Clock.__table__
         clocks = self.session.execute(
-            select(Clock).where(Clock.status == "running", Clock.next_level_on <= self.today)
-            .order_by(Clock.next_level_on, Clock.id).limit(limit)
+            select(table).where(table.c.status == "running", table.c.next_level_on <= self.today)
+            .order_by(table.c.next_level_on, table.c.id).limit(limit)
             .with_for_update(skip_locked=True)
-        ).scalars().all()
+        ).all()
         if not clocks:
             return 0
         cases = {c.id: c for c in self.session.execute(
@@ -144,17 +219,22 @@ class _Sweep:
                    Case.first_handler_unit_id, Case.first_handler_user_id)
             .where(Case.id.in_({c.case_id for c in clocks}))
         )}
-        for clock in clocks:
-            self._clock(clock, cases[clock.case_id])
+        self.load_kept_out(cases)
+        levels = [self._clock(clock, cases[clock.case_id]) for clock in clocks]
+        self.session.connection().execute(_CLOCK_LEVEL, [
+            dict(clock_pk=clock.id, next_on=next_on)
+            for clock, next_on in zip(clocks, levels, strict=True)])
+        self._expire_loaded(Clock, [clock.id for clock in clocks], "next_level_on")
         self.result.examined += len(clocks)
         return len(clocks)
 
-    def _clock(self, clock: Clock, case) -> None:
+    def _clock(self, clock, case) -> date | None:
+        """Decide the clock's alert (raised at the batch's end); return its next level day."""
         level = clock_level(clock, self.today)
         following = NEXT_LEVEL_FIELD[level]
-        clock.next_level_on = getattr(clock, following) if following else None
+        next_on = getattr(clock, following) if following else None
         if level is None:
-            return
+            return next_on
         spec = self.engines[case.workflow].spec
         warning = spec.warning_levels.get(level)
         roles = warning.notify if warning else ()
@@ -169,18 +249,28 @@ class _Sweep:
             unit_id = case.responsible_unit_id or case.registered_unit_id
         recipients = self.directory.resolve(roles, unit_id=unit_id, region_id=case.region_id)
         reached = level_start(getattr(clock, f"{level}_on"))
-        raised = self._raise(case, level, warning, recipients, reached, unit_id,
-                             clock_id=clock.id, version=clock.version, subject=clock.label,
-                             article=clock.article, due=clock.due_date, clock_rule=clock.rule)
-        if raised is None or level != "red":
-            return
-        rule = spec.accountability.get(base_clock_id(clock.rule))
-        if rule is not None and is_local_clock(clock.rule):
-            rule = local_breach_rule(clock)  # 限时办结超时: not an Art. 45 basis
-        if rule is not None:
-            raised.accountability_id = record_breach(
-                self.session, self.audit, self.now, raised.alert_id, clock, case, rule,
-                unit_id, self.directory)
+        then = None
+        if level == "red":
+            breach = spec.accountability.get(base_clock_id(clock.rule))
+            if breach is not None and is_local_clock(clock.rule):
+                breach = local_breach_rule(clock)  # 限时办结超时: not an Art. 45 basis
+            if breach is not None:
+                def then(raised, breach=breach):
+                    raised.accountability_id = record_breach(
+                        self.session, self.audit, self.now, raised.alert_id, clock, case,
+                        breach, unit_id, self.directory)
+        self._decide(case, level, warning, recipients, reached, unit_id, then=then,
+                     clock_id=clock.id, version=clock.version, subject=clock.label,
+                     article=clock.article, due=clock.due_date, clock_rule=clock.rule)
+        return next_on
+
+    def _expire_loaded(self, model, ids, attribute: str) -> None:
+        """The Core UPDATE bypassed the identity map: a caller's loaded copy of a row must
+        read the new value, not the one from before the sweep."""
+        for pk in ids:
+            obj = self.session.identity_map.get(identity_key(model, pk))
+            if obj is not None:
+                self.session.expire(obj, [attribute])
 
     # --- supervision orders ---------------------------------------------------------------
 
@@ -191,6 +281,7 @@ class _Sweep:
             .order_by(SupervisionOrder.next_level_on, SupervisionOrder.id).limit(limit)
             .with_for_update(skip_locked=True)
         ).scalars().all()
+        self.load_kept_out({o.case_id for o in orders})
         for order in orders:
             self._order(order)
         self.result.examined += len(orders)
@@ -211,35 +302,50 @@ class _Sweep:
                                             region_id=case.region_id)
         issuer = [r for r in self.directory.user(order.issuer_user_id)
                   if r.user_id not in {x.user_id for x in recipients}]
-        self._raise(case, level, warning, recipients + issuer,
-                    level_start(getattr(order, f"{level}_on")), order.target_unit_id,
-                    order_id=order.id, version=order.version, subject=f"督办单第{order.id}号",
-                    article="信访工作条例第四十条（督办）", due=order.due_date, clock_rule=None)
+        self._decide(case, level, warning, recipients + issuer,
+                     level_start(getattr(order, f"{level}_on")), order.target_unit_id,
+                     order_id=order.id, version=order.version, subject=f"督办单第{order.id}号",
+                     article="信访工作条例第四十条（督办）", due=order.due_date, clock_rule=None)
 
     # --- raising --------------------------------------------------------------------------
 
-    def _raise(self, case, level: str, warning, recipients: list[Recipient],
-               reached: datetime, unit_id: int | None, *, version: int, subject: str,
-               article: str, due: date, clock_rule: str | None, clock_id: int | None = None,
-               order_id: int | None = None) -> RaisedAlert | None:
-        recipients = told_about(self.session, case.id, recipients)  # Arts. 28 ¶3, 30 ¶3
-        names = [f"{r.role}:{r.username}" for r in recipients]
-        alert_id = insert_ignore(self.session, Alert, dict(
-            case_id=case.id, clock_id=clock_id, order_id=order_id, level=level,
-            deadline_version=version, subject=subject, due_date=due, unit_id=unit_id,
-            reached_at=reached, raised_at=self.now, recipients=names))
-        if alert_id is None:
-            return None  # raised already, by another sweeper or an earlier run
-        label = warning.label if warning else LEVEL_LABELS[level]
+    def _decide(self, case, level: str, warning, recipients: list[Recipient],
+                reached: datetime, unit_id: int | None, *, version: int, subject: str,
+                article: str, due: date, clock_rule: str | None, clock_id: int | None = None,
+                order_id: int | None = None, then=None) -> None:
+        recipients = self.told_about(case.id, recipients)  # Arts. 28 ¶3, 30 ¶3
+        row = dict(case_id=case.id, clock_id=clock_id, order_id=order_id, level=level,
+                   deadline_version=version, subject=subject, due_date=due, unit_id=unit_id,
+                   reached_at=reached, raised_at=self.now,
+                   recipients=[f"{r.role}:{r.username}" for r in recipients])
+        self.pending.append(_Pending(row, case, warning, recipients, article, clock_rule, then))
+
+    def raise_pending(self) -> None:
+        """Insert the batch's alerts in one statement; write the rest for those that are new."""
+        if not self.pending:
+            return
+        stmt = _alert_insert(self.session.get_bind().dialect.name)
+        inserted = {tuple(row[1:]): row[0] for row in self.session.connection().execute(
+            stmt, [p.row for p in self.pending])}
+        for p in self.pending:  # in the order decided, so the audit chain's order is kept
+            alert_id = inserted.get(tuple(p.row[k] for k in ALERT_KEY))
+            if alert_id is not None:  # else raised already, by another sweeper or run
+                self._raised(p, alert_id)
+        self.pending.clear()
+
+    def _raised(self, p: _Pending, alert_id: int) -> None:
+        row, case, level = p.row, p.case, p.row["level"]
+        label = p.warning.label if p.warning else LEVEL_LABELS[level]
+        reached = row["reached_at"]
         caught_up = self.previous_run is not None and self.previous_run < reached
-        raised = RaisedAlert(alert_id, case.id, case.case_no, subject, level, label, due,
-                             reached, self.now, [r.label for r in recipients],
-                             self.unit_name(unit_id), order_id,
+        raised = RaisedAlert(alert_id, case.id, case.case_no, row["subject"], level, label,
+                             row["due_date"], reached, self.now, [r.label for r in p.recipients],
+                             self.unit_name(row["unit_id"]), row["order_id"],
                              caught_up=caught_up and local_date(self.now) > local_date(reached))
-        title = f"【{label}】{case.case_no} {subject}"
-        body = alert_text(raised, article)
+        title = f"【{label}】{case.case_no} {row['subject']}"
+        body = alert_text(raised, p.article)
         # The alert id is new, so its inbox keys are too: written in bulk at the batch's end.
-        for r in recipients:
+        for r in p.recipients:
             self.inbox.append(dict(user_id=r.user_id, key=f"alert:{alert_id}", kind="alert",
                                    level=level, case_id=case.id, alert_id=alert_id,
                                    title=title[:200], body=body, created_at=self.now,
@@ -247,10 +353,12 @@ class _Sweep:
             self.outbox.email(r.email, title, body, alert_id=alert_id)
         self.outbox.webhook(title, body, alert_id=alert_id)
         self.audit.add("alert_raised", case_id=case.id, alert_id=alert_id, level=level,
-                       clock=clock_rule, order_id=order_id, deadline_version=version,
-                       due_date=due, reached_at=reached, recipients=names)
+                       clock=p.clock_rule, order_id=row["order_id"],
+                       deadline_version=row["deadline_version"], due_date=row["due_date"],
+                       reached_at=reached, recipients=row["recipients"])
         self.result.alerts.append(raised)
-        return raised
+        if p.then is not None:
+            p.then(raised)
 
 
 def alert_text(alert: RaisedAlert, article: str) -> str:

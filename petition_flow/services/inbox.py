@@ -52,8 +52,34 @@ class Directory:
     def __init__(self, session: Session):
         self.session = session
         self._cache: dict[tuple, list[Recipient]] = {}
+        self._resolved: dict[tuple, list[Recipient]] = {}
+
+    @classmethod
+    def preloaded(cls, session: Session) -> Directory:
+        """Every active user read once, grouped by unit, county and role: for a sweep, which
+        resolves recipients for thousands of alerts and so never queries per alert."""
+        directory = cls(session)
+        cache = directory._cache
+        rows = session.execute(
+            select(User.id, User.username, User.display_name, User.role, UserContact.email,
+                   User.unit_id, Unit.region_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .outerjoin(UserContact, UserContact.user_id == User.id)
+            .where(User.active.is_(True)).order_by(User.id)
+        ).all()
+        directory._complete = True
+        for *fields, region_id in rows:
+            r = Recipient(*fields)
+            for key in (("unit", r.unit_id, r.role), ("region", region_id, r.role),
+                        ("any", r.role), ("user", r.user_id)):
+                cache.setdefault(key, []).append(r)
+        return directory
+
+    _complete = False  # preloaded: a key not in the cache has no users
 
     def _users(self, key: tuple, *where) -> list[Recipient]:
+        if self._complete:
+            return self._cache.get(key, [])
         if key not in self._cache:
             rows = self.session.execute(
                 select(User.id, User.username, User.display_name, User.role, UserContact.email,
@@ -101,11 +127,14 @@ class Directory:
 
     def resolve(self, roles, *, unit_id: int | None, region_id: int) -> list[Recipient]:
         """Everyone the roles name for a matter held by ``unit_id`` in ``region_id``, once each."""
-        out: dict[int, Recipient] = {}
-        for name in roles:
-            for r in self.in_scope(name, unit_id=unit_id, region_id=region_id):
-                out.setdefault(r.user_id, r)
-        return list(out.values())
+        key = (tuple(roles), unit_id, region_id)
+        if key not in self._resolved:
+            out: dict[int, Recipient] = {}
+            for name in roles:
+                for r in self.in_scope(name, unit_id=unit_id, region_id=region_id):
+                    out.setdefault(r.user_id, r)
+            self._resolved[key] = list(out.values())
+        return list(self._resolved[key])
 
 
 def post(session: Session, outbox: Outbox, recipients: list[Recipient], *, key: str, kind: str,

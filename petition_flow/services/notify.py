@@ -30,7 +30,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..db import write_transaction
@@ -231,6 +231,11 @@ def webhook_payload(title: str, body: str) -> dict[str, Any]:
     return {"msgtype": "text", "text": {"content": f"{title}\n{body}"}}
 
 
+_DELIVERY_COLUMNS = ("channel", "target", "subject", "body", "payload", "alert_id",
+                     "inbox_item_id", "status", "attempts", "next_attempt_at",
+                     "last_attempt_at", "last_error", "created_at", "sent_at")
+
+
 @dataclass
 class Outbox:
     """Collects deliveries of one use case; they are added to its session, not sent."""
@@ -246,6 +251,14 @@ class Outbox:
     def webhook(self, subject: str, body: str, **links: Any) -> None:
         for url in self.config.webhook_urls:
             self._add("webhook", url, subject, body, webhook_payload(subject, body), **links)
+
+    def flush(self, session: Session) -> None:
+        """Write the collected deliveries as one Core executemany INSERT (a sweep collects
+        thousands; nothing reads them back in the same transaction) and forget them."""
+        if self.rows:
+            session.connection().execute(insert(Delivery.__table__), [
+                {c: getattr(row, c) for c in _DELIVERY_COLUMNS} for row in self.rows])
+            self.rows.clear()
 
     def _add(self, channel, target, subject, body, payload, **links) -> None:
         self.rows.append(Delivery(channel=channel, target=target, subject=subject[:200],
