@@ -56,10 +56,17 @@ def create_app(settings: dict[str, Any] | None = None, instance_path: Path | Non
     install_proxy(app)  # TRUSTED_PROXIES, HTTPS: reads the final config
     install_static_versions(app)
     register_database(app)
-    _refuse_other_code(app)
-    register_requests(app)
-    register_extensions(app)
-    register_blueprints(app)
+    try:
+        _refuse_other_code(app)
+        register_requests(app)
+        register_extensions(app)
+        register_blueprints(app)
+    except BaseException:
+        # A refused start closes the pool it opened (the stamp check has connected); an
+        # engine passed in as ENGINE belongs to the caller.
+        if app.config.get("ENGINE") is None:
+            app.extensions["petition_flow.engine"].dispose()
+        raise
     return app
 
 

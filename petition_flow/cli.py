@@ -441,25 +441,29 @@ def serve_cmd(host: str, port: int, threads: int, no_scheduler: bool) -> None:
         raise
     except Exception as exc:  # instance/config.py that does not run
         raise SettingsError([f"实例配置文件无法加载：{exc.__class__.__name__}: {exc}"]) from None
-    problems = check_app_settings(app.config)
-    if problems:
-        raise SettingsError([*problems, "设置有误，服务未启动。"])
+    # Every way out (a refused setting, a port in use, Ctrl+C) closes the pool: a refused start
+    # must not leave a PostgreSQL connection open until the process ends.
     runner = None
-    if not no_scheduler:
-        from .scheduler import start_embedded_scheduler
-
-        runner = start_embedded_scheduler(app)  # a database lease keeps one scheduler active
-    server = create_server(app, host=host, port=port, threads=threads)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    shown = f"[{shown}]" if ":" in shown else shown
-    click.echo(f"信访事项办理系统已启动，请在浏览器中打开：http://{shown}:{server.effective_port}/")
-    click.echo("按 Ctrl+C 停止服务。", err=True)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        problems = check_app_settings(app.config)
+        if problems:
+            raise SettingsError([*problems, "设置有误，服务未启动。"])
+        if not no_scheduler:
+            from .scheduler import start_embedded_scheduler
+
+            runner = start_embedded_scheduler(app)  # a database lease keeps one scheduler active
+        server = create_server(app, host=host, port=port, threads=threads)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        click.echo(f"信访事项办理系统已启动，请在浏览器中打开：http://{shown}:{server.effective_port}/")
+        click.echo("按 Ctrl+C 停止服务。", err=True)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
     finally:
-        server.close()
         if runner is not None:
             runner.shutdown()
         app.extensions["petition_flow.engine"].dispose()

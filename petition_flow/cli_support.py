@@ -30,6 +30,11 @@ class Database:
             secure_sqlite(self.url)
         self.engine = make_engine(self.url)
         self.Session = make_session_factory(self.engine)
+        # However the command ends (done, refused, failed), its pool is closed with it: an
+        # error path must not leave a PostgreSQL connection open behind it.
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(self.engine.dispose)
 
     def require_schema(self) -> None:
         from .migrate import current_revision, head_revision

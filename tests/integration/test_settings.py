@@ -56,6 +56,49 @@ def test_serve_refuses_to_start_with_a_bad_setting_naming_it_and_its_value(
     assert "服务未启动" in result.output and "Traceback" not in result.output
 
 
+def opened_engines(monkeypatch) -> list:
+    """Every engine the app or the command line makes, to look at their pools afterwards."""
+    from petition_flow import app as app_module
+    from petition_flow import db as db_module
+
+    made: list = []
+
+    def make_engine(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    original = db_module.make_engine
+    monkeypatch.setattr(app_module, "make_engine", make_engine)
+    monkeypatch.setattr(db_module, "make_engine", make_engine)
+    return made
+
+
+def test_a_refused_serve_leaves_no_database_connection_open(
+    Session, monkeypatch, tmp_path, database_url
+):
+    # A worker that refuses to start must not hold a connection until its process ends
+    # (on PostgreSQL, one server slot each; in tests, a warning when it is collected).
+    made = opened_engines(monkeypatch)
+    result = cli(monkeypatch, tmp_path, database_url, "serve", "--port", "1", config=BAD_MAIL)
+    assert result.exit_code == 1 and "服务未启动" in result.output
+    assert len(made) >= 2  # the command's own check, then the app's
+    assert [engine.pool.checkedin() for engine in made] == [0] * len(made)
+
+
+def test_an_app_that_refuses_to_start_closes_the_connections_it_opened(
+    Session, monkeypatch, tmp_path, database_url
+):
+    from petition_flow import app as app_module
+
+    made = opened_engines(monkeypatch)
+    monkeypatch.setenv("PETITION_FLOW_DATABASE_URL", database_url)
+    monkeypatch.setattr(app_module, "register_blueprints",
+                        lambda app: (_ for _ in ()).throw(RuntimeError("blueprints")))
+    with pytest.raises(RuntimeError):
+        create_app({"SECRET_KEY": "x" * 32}, instance_path=tmp_path / "i")
+    assert len(made) == 1 and made[0].pool.checkedin() == 0
+
+
 def test_the_sweep_raises_its_alerts_whatever_the_mail_settings_say(
     cases, session, monkeypatch, tmp_path, database_url
 ):
