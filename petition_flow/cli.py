@@ -589,7 +589,7 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     from contextlib import ExitStack
 
     from . import keys
-    from .devtools.bench import query_plans, run_bench
+    from .devtools.bench import large_tables, query_plans, run_bench, scans_by_page
     from .migrate import upgrade
     from .services.org import seed_organisation
 
@@ -611,11 +611,14 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
                            instance_path=folder / "instance")
         with db.Session() as session:
             plans = query_plans(session, now)
+            scans = scans_by_page(plans, large_tables(session))
     finally:
         stack.close()
         db.engine.dispose()
     if as_json:
-        click.echo(json.dumps({**result.as_json(), "plans": plans}, ensure_ascii=False))
+        click.echo(json.dumps({**result.as_json(), "plans": plans, "full_scans": scans},
+                              ensure_ascii=False))
+        _fail_on_scans(scans)
         return
     labels = {"floor": "基线（一次 UPDATE + 一次 INSERT 并提交）", "register_petition": "登记信访事项",
               "fire_transition_classify": "流转：研判分类", "fire_transition_transfer": "流转：转送",
@@ -632,6 +635,18 @@ def bench_cmd(cases: int, changes: int, ops: int, database_url: str | None, now_
     click.echo(f"进程内存（RSS）：测量前 {result.rss_before_mb:.1f} MB，测量后 {result.rss_after_mb:.1f} MB")
     for name, plan in plans.items():
         click.echo(f"查询计划 {name}：" + plan.replace("\n", " | "))
+    _fail_on_scans(scans)
+
+
+def _fail_on_scans(scans: dict[str, list[str]]) -> None:
+    """A page that reads a whole large table gets slower with every case: the run fails."""
+    if not scans:
+        return
+    for name, lines in scans.items():
+        for line in lines:
+            click.echo(f"全表扫描（{name}）：{line}", err=True)
+    raise click.ClickException(f"{sum(map(len, scans.values()))} 条查询全表扫描大表"
+                               f"（{'、'.join(scans)}），基准测试不通过。")
 
 
 @main.group("token", help="JSON API 访问令牌（Authorization: Bearer <令牌>）。")

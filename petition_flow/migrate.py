@@ -34,16 +34,21 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate, then (at head) stamp the database with this code's version (stamp.py)."""
+    """Migrate, then (at head) stamp the database with this code's version (stamp.py) and
+    refresh the planner's statistics (a new index, a restored backup: issue 18)."""
     cfg = alembic_config()
     with engine.connect() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
         connection.commit()
     if revision == "head":
+        from .db import make_session_factory
+        from .services.dbutil import refresh_statistics
         from .stamp import write_stamp
 
         write_stamp(engine)
+        with make_session_factory(engine)() as session:
+            refresh_statistics(session)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -10,7 +10,9 @@ sweep every minute reads the due ones (anchors.md §4.5). The jobs:
 - ``checkpoint`` every 10 minutes (PETITION_FLOW_CHECKPOINT_INTERVAL seconds): sign the audit
   chain's head into the checkpoint file when it has moved (services/checkpoints.py);
 - ``digest``  08:30 China time daily: the supervisors' digest (skipped on non-working days);
-  on taking the lease after 08:30 it is sent at once if today's has not gone out.
+  on taking the lease after 08:30 it is sent at once if today's has not gone out;
+- ``statistics`` 03:30 China time daily: fresh planner statistics (``refresh_statistics``,
+  services/dbutil.py), so the counts and lists keep the plans they were written for.
 
 Jobs live in a MemoryJobStore (nothing pickled), coalesce missed runs into one, have a
 misfire grace time and never overlap themselves; each opens its own session and a failing
@@ -46,6 +48,7 @@ from . import clock
 from .db import make_session_factory
 from .services.alerts import sweep_deadlines
 from .services.checkpoints import write_checkpoint
+from .services.dbutil import refresh_statistics
 from .services.digest import send_digests
 from .services.lease import acquire_lease, lease_holder, record_sweep, release_lease
 from .services.notify import NotifyConfig, deliver_pending
@@ -53,6 +56,7 @@ from .services.notify import NotifyConfig, deliver_pending
 log = logging.getLogger("petition_flow.scheduler")
 
 DIGEST_AT = time(8, 30)
+STATISTICS_AT = time(3, 30)  # a quiet hour: ANALYZE reads every table (bounded on SQLite)
 # Takeover: a standby notices an expired lease at its next renewal, so a dead scheduler is
 # replaced within LEASE_TTL + RENEW_EVERY seconds (40 s), and the new holder sweeps at once:
 # "within a minute", as the README says. The ttl is three renewals, so one slow renewal (a
@@ -60,7 +64,7 @@ DIGEST_AT = time(8, 30)
 LEASE_TTL = 30.0
 RENEW_EVERY = 10.0
 TAKEOVER_WITHIN = LEASE_TTL + RENEW_EVERY
-JOB_IDS = ("lease", "sweep", "deliver", "checkpoint", "digest")
+JOB_IDS = ("lease", "sweep", "deliver", "checkpoint", "digest", "statistics")
 
 
 def checkpoint_interval() -> float:
@@ -164,6 +168,10 @@ class SchedulerRunner:
         if result.sent_to:
             log.info("督办日报已发送 %d 人", len(result.sent_to))
 
+    def _statistics(self, session, now):
+        refresh_statistics(session)
+        log.info("数据库查询统计信息已更新（ANALYZE）")
+
     def run_job(self, name: str, func: Callable[[Any, datetime], None]) -> None:
         """Run one job in its own session, if this process is the active scheduler."""
         if not self.active:
@@ -195,6 +203,9 @@ class SchedulerRunner:
         scheduler.add_job(self.run_job, "cron", args=("digest", self._digest),
                           hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, id="digest",
                           misfire_grace_time=4 * 3600)
+        scheduler.add_job(self.run_job, "cron", args=("statistics", self._statistics),
+                          hour=STATISTICS_AT.hour, minute=STATISTICS_AT.minute,
+                          id="statistics", misfire_grace_time=4 * 3600)
         return scheduler
 
     # --- lifecycle -------------------------------------------------------------------------

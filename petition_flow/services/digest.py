@@ -51,6 +51,23 @@ class DigestResult:
     sent_to: list[str] = field(default_factory=list)
 
 
+# Every status of a supervision order but closed (models.SupervisionOrder.status).
+UNCLOSED = ("open", "replied")
+
+
+def _per_region(session: Session, case_id, scope, where, flag=None) -> list:
+    """(county, count[, count with ``flag`` set]) of the rows matching ``where``, over the cases
+    ``scope`` lets through. The county is a lookup of the row's case by primary key (NULL when
+    out of scope), so the rows' own table, filtered by its index, drives the query."""
+    region = select(Case.region_id).where(Case.id == case_id, scope).scalar_subquery()
+    flags = [] if flag is None else [flag.label("flag")]
+    rows = select(region.label("region_id"), *flags).where(where).subquery()
+    counts = [func.count()] + [func.count().filter(rows.c.flag.is_(True)) for _ in flags]
+    return [row for row in session.execute(select(rows.c.region_id, *counts)
+                                           .group_by(rows.c.region_id))
+            if row.region_id is not None]
+
+
 def _by_region(session: Session, today: date, since: datetime,
                scope=True) -> dict[int, Figures]:
     """Figures per county, over the cases ``scope`` (a clause on Case) lets through."""
@@ -74,23 +91,17 @@ def _by_region(session: Session, today: date, since: datetime,
         .group_by(Case.region_id)
     ):
         fig(region_id).red, fig(region_id).yellow, fig(region_id).blue = red, yellow, blue
-    for region_id, n in session.execute(
-        select(Case.region_id, func.count()).select_from(Alert)
-        .join(Case, Case.id == Alert.case_id)
-        .where(scope, Alert.raised_at >= since).group_by(Case.region_id)
-    ):
+    # Today's alerts, open orders and pending records are few, cases many: these counts start
+    # from the few rows (by their own index) and look each case up by primary key, whatever
+    # the statistics say (a join let SQLite drive them from ``cases``, issue 18).
+    for region_id, n in _per_region(session, Alert.case_id, scope, Alert.raised_at >= since):
         fig(region_id).new_alerts = n
-    for region_id, n, listed in session.execute(
-        select(Case.region_id, func.count(), func.count().filter(SupervisionOrder.listed.is_(True)))
-        .select_from(SupervisionOrder).join(Case, Case.id == SupervisionOrder.case_id)
-        .where(scope, SupervisionOrder.status != "closed").group_by(Case.region_id)
-    ):
+    for region_id, n, listed in _per_region(session, SupervisionOrder.case_id, scope,
+                                            SupervisionOrder.status.in_(UNCLOSED),
+                                            SupervisionOrder.listed):
         fig(region_id).open_orders, fig(region_id).listed_orders = n, listed
-    for region_id, n in session.execute(
-        select(Case.region_id, func.count()).select_from(AccountabilityRecord)
-        .join(Case, Case.id == AccountabilityRecord.case_id)
-        .where(scope, AccountabilityRecord.status == "pending").group_by(Case.region_id)
-    ):
+    for region_id, n in _per_region(session, AccountabilityRecord.case_id, scope,
+                                    AccountabilityRecord.status == "pending"):
         fig(region_id).pending_accountability = n
     return out
 

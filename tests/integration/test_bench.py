@@ -81,6 +81,31 @@ def test_bench_prints_its_figures_in_chinese(tmp_path):
     assert "ix_clocks_status_next_level" in result.output
 
 
+def test_bench_fails_and_prints_the_plan_when_a_page_scans_a_large_table(tmp_path, monkeypatch):
+    # Two hundred cases make no table large: the threshold is lowered, and the inbox gets the
+    # plan issue 18 found (its counts driven from ``cases``), so the check has a scan to report.
+    from petition_flow.devtools import bench
+
+    real = bench.query_plans
+
+    def plans(session, now):
+        found = real(session, now)
+        found["handler_inbox"] += "\nSCAN cases USING INDEX ix_cases_region_state"
+        return found
+
+    monkeypatch.setattr(bench, "LARGE_ROWS", 1)
+    monkeypatch.setattr(bench, "query_plans", plans)
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    result = CliRunner().invoke(main, ["bench", "--cases", "200", "--ops", "2", "--changes", "5",
+                                       "--database-url", url, "--json"])
+    assert result.exit_code == 1, result.output
+    out = json.loads(result.stdout)
+    assert "SCAN cases USING INDEX ix_cases_region_state" in out["full_scans"]["handler_inbox"]
+    assert "全表扫描（handler_inbox）：SCAN cases USING INDEX ix_cases_region_state" in \
+        result.stderr
+    assert "基准测试不通过" in result.stderr
+
+
 def test_migration_0005_adds_the_bench_indexes_and_takes_them_away_again(scratch_url):
     engine = make_engine(scratch_url)
     try:
