@@ -38,6 +38,7 @@ OTHER_NAMESPACES = {
     ("scheduler.py", "deliver"): "the scheduler job that sends e-mail and webhooks",
     ("services/actions.py", "transferred"): "the reason code of the responsible_unit_changed "
                                             "audit entry, kept as stored in the log",
+    ("services/digest.py", "replied"): "a 督办单 status",
     ("services/actions.py", "replied"): "a 督办单 status",
     ("services/oversight.py", "replied"): "a 督办单 status",
     ("services/supervision.py", "replied"): "a 督办单 status",
