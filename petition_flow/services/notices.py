@@ -59,12 +59,33 @@ def county_texts_dir(region_code: str) -> Path:
 
 
 def county_environment(region_code: str) -> jinja2.Environment:
-    """The county's own text of a notice where it has one, else the package's. Not cached:
-    a text saved on the administration page is used from the next notice on, in every
-    process (parsing a notice template costs a few milliseconds)."""
+    """The county's own text of a notice where it has one, else the package's.
+
+    Cached per county folder and per state of that folder (each file's name, mtime and size):
+    a text saved or reset on the administration page changes that state, so the next notice
+    uses it, in every process. A cached template of the package is re-checked against its
+    file by jinja's auto_reload. Compiling a notice's templates again for every notice was a
+    third of a durable step's time (benchmarks/peer_spiffworkflow.py)."""
+    folder = county_texts_dir(region_code)
+    return _county_environment(str(folder), _folder_state(folder))
+
+
+def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    state = []
+    for path in sorted(folder.rglob("*")):  # empty when the county has no texts of its own
+        try:
+            if path.is_file():
+                stat = path.stat()
+                state.append((path.relative_to(folder).as_posix(), stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:  # reset while we looked: the next notice sees the new state
+            continue
+    return tuple(state)
+
+
+@lru_cache(maxsize=64)
+def _county_environment(folder: str, state: tuple) -> jinja2.Environment:
     return _environment(jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(str(county_texts_dir(region_code))),
-        jinja2.FileSystemLoader(str(templates_dir()))]), cache_size=0)
+        jinja2.FileSystemLoader(folder), jinja2.FileSystemLoader(str(templates_dir()))]))
 
 
 @dataclass(frozen=True)
