@@ -258,8 +258,11 @@ def add_attachments(session: Session, actor: Actor, now: datetime, case_id: int,
                              uploaded_by_user_id=actor.user_id)
             session.add(row)
             session.flush()
+            # No file name in the log: a name such as “王建国身份证.jpg” is personal data, and
+            # the log reaches auditors and exports that never see the case's parties. The
+            # attachment's id and hash say which file it was; its name stays on its row.
             audit.add("attachment_added", case_id=case.id, attachment_id=row.id,
-                      sha256=item.sha256, size=row.size, kind=row.kind, filename=row.filename,
+                      sha256=item.sha256, size=row.size, kind=row.kind,
                       state=case.state, thumbnail_sha256=thumb)
             rows.append(row)
         audit.flush(session)
@@ -330,7 +333,7 @@ def download_attachment(session: Session, actor: Actor, now: datetime, case_id: 
         data = open_blob(row.sha256, store.get(row.sha256))
         audit = AuditBatch(actor, now)
         audit.add("attachment_downloaded", case_id=case.id, attachment_id=row.id,
-                  sha256=row.sha256, filename=row.filename)
+                  sha256=row.sha256)  # no file name: see add_attachments
         audit.flush(session)
     filetype = TYPES[row.kind]
     return FileOut(download_name(row.filename, filetype), filetype.mime, data)

@@ -4,6 +4,7 @@ content-addressed, hashed in the audit log, opened only by those who need to kno
 from __future__ import annotations
 
 import hashlib
+import json
 
 import attachment_files as files
 import pytest
@@ -49,6 +50,20 @@ def test_an_attachment_is_stored_encrypted_under_its_sha256_and_the_hash_is_in_t
     assert entry.case_id == case.id and entry.details["sha256"] == digest
     assert entry.details["attachment_id"] == row.id
     assert verify_chain(session).ok
+
+
+def test_the_audit_log_names_an_attachment_by_id_and_hash_never_by_its_file_name(
+        cases, world, store, session):
+    case = cases.register()
+    [row] = _attach(world, case, store, Upload("王建国身份证.pdf", files.pdf(), "身份证复印件"))
+    download_attachment(session, world.actor("county_supervisor"),
+                        days_after(case.updated_at, 2), case.id, row.id, store)
+    entries = session.execute(select(AuditEntry).where(AuditEntry.action.in_(
+        ("attachment_added", "attachment_downloaded")))).scalars().all()
+    assert len(entries) == 2
+    for entry in entries:
+        assert entry.details["attachment_id"] == row.id and entry.details["sha256"] == row.sha256
+        assert "王建国" not in json.dumps(entry.details, ensure_ascii=False)
 
 
 def test_the_same_file_attached_twice_is_kept_once(cases, world, store):
