@@ -231,9 +231,8 @@ def webhook_payload(title: str, body: str) -> dict[str, Any]:
     return {"msgtype": "text", "text": {"content": f"{title}\n{body}"}}
 
 
-_DELIVERY_COLUMNS = ("channel", "target", "subject", "body", "payload", "alert_id",
-                     "inbox_item_id", "status", "attempts", "next_attempt_at",
-                     "last_attempt_at", "last_error", "created_at", "sent_at")
+# Every column but the id, so a column added to Delivery is written too.
+_DELIVERY_COLUMNS = tuple(c.name for c in Delivery.__table__.columns if not c.primary_key)
 
 
 @dataclass
