@@ -24,10 +24,8 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import cache
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -39,10 +37,8 @@ from ..domain.spec import base_clock_id, is_local_clock
 from ..models import (
     Alert,
     Case,
-    CaseAccused,
     Clock,
     InboxItem,
-    Recusal,
     SupervisionOrder,
     SweepRun,
     Unit,
@@ -51,6 +47,8 @@ from .accountability import local_breach_rule, record_breach
 from .actor import SYSTEM
 from .audit import AuditBatch
 from .clocks import clock_level
+from .confidentiality import kept_out_by_case, without_kept_out
+from .dbutil import insert_ignore_stmt
 from .inbox import Directory, Recipient
 from .notify import NotifyConfig, Outbox
 
@@ -116,16 +114,12 @@ class _Pending:
 ALERT_KEY = ("case_id", "clock_id", "order_id", "level", "deadline_version")
 
 
-@cache
 def _alert_insert(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id and the alert's unique key: run with a
     list of rows it becomes one multi-row statement per batch (SQLAlchemy's insertmanyvalues;
     SQLite >= 3.35 and PostgreSQL both return the rows actually inserted), and a row a
     concurrent sweeper or an earlier run inserted already is skipped, exactly once."""
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Alert.__table__
-    return (dialect_insert(table).on_conflict_do_nothing()
-            .returning(table.c.id, *(table.c[k] for k in ALERT_KEY)))
+    return insert_ignore_stmt(dialect, Alert, "id", *ALERT_KEY)
 
 
 _CLOCK_LEVEL = (update(Clock.__table__)
@@ -176,29 +170,12 @@ class _Sweep:
         self.session.flush()
 
     def load_kept_out(self, case_ids) -> None:
-        """Who may not be told about each case of the batch (Arts. 28 ¶3, 30 ¶3): accused
-        units and users, recused members; two queries per batch instead of two per alert."""
-        self.kept_out = {i: (set(), set()) for i in case_ids}
-        if not self.kept_out:
-            return
-        for case_id, unit_id, user_id in self.session.execute(
-                select(CaseAccused.case_id, CaseAccused.unit_id, CaseAccused.user_id)
-                .where(CaseAccused.case_id.in_(self.kept_out))):
-            units, users = self.kept_out[case_id]
-            if unit_id is not None:
-                units.add(unit_id)
-            if user_id is not None:
-                users.add(user_id)
-        for case_id, user_id in self.session.execute(
-                select(Recusal.case_id, Recusal.user_id)
-                .where(Recusal.case_id.in_(self.kept_out))):
-            self.kept_out[case_id][1].add(user_id)
+        """Who may not be told about each case of the batch (Arts. 28 ¶3, 30 ¶3), read once
+        per batch instead of twice per alert."""
+        self.kept_out = kept_out_by_case(self.session, case_ids)
 
     def told_about(self, case_id: int, recipients: list[Recipient]) -> list[Recipient]:
-        units, users = self.kept_out.get(case_id) or (set(), set())
-        if not units and not users:
-            return recipients
-        return [r for r in recipients if r.unit_id not in units and r.user_id not in users]
+        return without_kept_out(recipients, self.kept_out.get(case_id) or (set(), set()))
 
     # --- clocks ---------------------------------------------------------------------------
 

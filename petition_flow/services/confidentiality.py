@@ -82,18 +82,36 @@ def require_not_accused_unit(case: Case, unit_id: int, field: str = "unit") -> N
         raise ValidationError(message, fields={field: message})
 
 
+def kept_out_by_case(session: Session, case_ids) -> dict[int, tuple[set[int], set[int]]]:
+    """For each case, (accused unit ids, user ids never to be told about it: accused or
+    recused); two queries however many cases (the sweep reads a batch's at once)."""
+    out: dict[int, tuple[set[int], set[int]]] = {i: (set(), set()) for i in case_ids}
+    if not out:
+        return out
+    for case_id, unit_id, user_id in session.execute(
+            select(CaseAccused.case_id, CaseAccused.unit_id, CaseAccused.user_id)
+            .where(CaseAccused.case_id.in_(out))):
+        if unit_id is not None:
+            out[case_id][0].add(unit_id)
+        if user_id is not None:
+            out[case_id][1].add(user_id)
+    for case_id, user_id in session.execute(
+            select(Recusal.case_id, Recusal.user_id).where(Recusal.case_id.in_(out))):
+        out[case_id][1].add(user_id)
+    return out
+
+
 def kept_out_user_ids(session: Session, case_id: int) -> tuple[set[int], set[int]]:
     """(accused unit ids, user ids never to be told about the case: accused or recused)."""
-    units, users = set(), set()
-    for unit_id, user_id in session.execute(
-            select(CaseAccused.unit_id, CaseAccused.user_id).where(CaseAccused.case_id == case_id)):
-        if unit_id is not None:
-            units.add(unit_id)
-        if user_id is not None:
-            users.add(user_id)
-    users.update(session.execute(select(Recusal.user_id).where(Recusal.case_id == case_id))
-                 .scalars())
-    return units, users
+    return kept_out_by_case(session, [case_id])[case_id]
+
+
+def without_kept_out(recipients: list, kept_out: tuple[set[int], set[int]]) -> list:
+    """The recipients who are neither of an accused unit nor accused or recused themselves."""
+    units, users = kept_out
+    if not units and not users:
+        return recipients
+    return [r for r in recipients if r.unit_id not in units and r.user_id not in users]
 
 
 def told_about(session: Session, case_id: int | None, recipients: list) -> list:
@@ -101,7 +119,4 @@ def told_about(session: Session, case_id: int | None, recipients: list) -> list:
     not accused (Art. 30 ¶3), not recused (Art. 28 ¶3: a recused member is not tasked)."""
     if case_id is None or not recipients:
         return recipients
-    units, users = kept_out_user_ids(session, case_id)
-    if not units and not users:
-        return recipients
-    return [r for r in recipients if r.unit_id not in units and r.user_id not in users]
+    return without_kept_out(recipients, kept_out_user_ids(session, case_id))

@@ -17,10 +17,13 @@ ANALYSIS_LIMIT = 1000
 
 
 @cache
-def _insert_ignore_stmt(dialect: str, model: type):
+def insert_ignore_stmt(dialect: str, model: type, *returning: str):
+    """The dialect's INSERT … ON CONFLICT DO NOTHING for ``model``, returning the named
+    columns (default: the primary key) of the rows actually inserted; compiled once."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    pk = model.__mapper__.primary_key[0]
-    return insert(model.__table__).on_conflict_do_nothing().returning(pk)
+    table = model.__table__
+    columns = [table.c[name] for name in returning] or [model.__mapper__.primary_key[0]]
+    return insert(table).on_conflict_do_nothing().returning(*columns)
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> int | None:
@@ -29,7 +32,7 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> int 
 
     One statement per table, compiled once; run on the session's connection (in its
     transaction) without an ORM round trip, since sweeps insert thousands of these."""
-    stmt = _insert_ignore_stmt(session.get_bind().dialect.name, model)
+    stmt = insert_ignore_stmt(session.get_bind().dialect.name, model)
     return session.connection().execute(stmt, values).scalar_one_or_none()
 
 
