@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from petition_flow import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -180,3 +182,7 @@ def fire(page, trigger: str, *, fields: dict | None = None, selects: dict | None
     assert flash.count() == 1, page.locator(".errors").all_inner_texts()
 
 
+def china_today() -> str:
+    """Today as the app counts it (China time): the machine's date differs from 00:00 to
+    08:00 China time, when a delivery dated by it would be refused as before receipt."""
+    return clock.local_date(clock.now()).isoformat()

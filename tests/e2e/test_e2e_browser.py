@@ -4,12 +4,11 @@ in Chromium against the demo instance. Screenshots for the README are taken on t
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
 from petition_flow.domain.identity import id_check_digit
-from tests.e2e.conftest import fire, login, logout, screenshot
+from tests.e2e.conftest import china_today, fire, login, logout, screenshot
 
 pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
@@ -58,7 +57,7 @@ def test_a_petition_goes_from_reception_through_handling_reply_and_evaluation_in
          fields={"opinion": "经调查核实，合作社已承诺于30日内支付全部租金。",
                  "legal_basis": "《农村土地经营权流转管理办法》第十条"})
     fire(page, "deliver", selects={"delivery_method": "当面送达", "receipt": "签收"},
-         fields={"delivered_on": date.today().isoformat()})
+         fields={"delivered_on": china_today()})
     fire(page, "evaluate", selects={"rating": "满意"}, fields={"comment": "处理及时"})
     fire(page, "close")
     assert page.inner_text("h1 .state") == "已办结"

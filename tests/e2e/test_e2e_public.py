@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import fire, login, logout, screenshot
+from tests.e2e.conftest import china_today, fire, login, logout, screenshot
 
 pytestmark = pytest.mark.slow  # pyproject.toml: `-m "not slow"` leaves it out
 
@@ -88,7 +87,7 @@ def test_a_petitioner_submits_online_follows_evaluates_and_asks_for_review_in_ch
          fields={"opinion": "经现场核实，村道将于30日内维修完毕。",
                  "legal_basis": "《公路法》第八条"})
     fire(page, "deliver", selects={"delivery_method": "电子送达", "receipt": "签收"},
-         fields={"delivered_on": date.today().isoformat()})
+         fields={"delivered_on": china_today()})
     logout(page)
 
     public.goto(server + "/query")
@@ -126,6 +125,6 @@ def test_a_petitioner_submits_online_follows_evaluates_and_asks_for_review_in_ch
     page.goto(case_url)
     feedback = page.inner_text("#petitioner-feedback")
     assert "对承办单位 不满意" in feedback and "网上申请复查请求" in feedback
-    assert date.today().isoformat() in feedback and date.today().isoformat() in received
+    assert china_today() in feedback and china_today() in received
     context.close()
     staff.close()
