@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
+@cache  # where the package lies does not change while it runs; asked on every use case
 def _data_dir(name: str) -> Path:
     # A checkout (or editable install) keeps the folders beside the package;
     # a wheel ships them inside it as petition_flow/_data/<name>.
