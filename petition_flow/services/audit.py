@@ -20,10 +20,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import AuditEntry, AuditHead
 from .actor import Actor
@@ -65,29 +67,47 @@ class AuditBatch:
                                  to_state=to_state, details=_jsonable(details)))
 
     def flush(self, session: Session) -> None:
+        """Chain and write the entries: one read of the head, one multi-row INSERT, one
+        UPDATE of the head, in Core (no ORM object per entry to track, issue 18)."""
         if not self.entries:
             return
         session.flush()  # case ids must exist before entries refer to them
-        head = session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
-        if head is None:
-            head = AuditHead(id=1, seq=0, hash=GENESIS)
-            session.add(head)
+        conn = session.connection()
+        head = conn.execute(_HEAD_FOR_UPDATE).first()
+        seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        rows = []
         for item in self.entries:
             if self.actor.address and "remote_addr" not in item["details"]:
                 item = {**item, "details": {**item["details"], "remote_addr": self.actor.address}}
-            entry = AuditEntry(
-                seq=head.seq + 1, at=self.now, actor_user_id=self.actor.user_id,
-                actor_username=self.actor.username, actor_unit_id=self.actor.unit_id,
-                actor_role=self.actor.role, prev_hash=head.hash, **item,
-            )
-            entry.hash = chain_hash(head.hash, entry)
-            entry.mac = entry_mac(entry)
-            session.add(entry)
-            head.seq, head.hash = entry.seq, entry.hash
-        head.mac = head_mac(head.seq, head.hash)
+            seq += 1
+            row = dict(seq=seq, at=self.now, actor_user_id=self.actor.user_id,
+                       actor_username=self.actor.username, actor_unit_id=self.actor.unit_id,
+                       actor_role=self.actor.role, prev_hash=prev, **item)
+            entry = SimpleNamespace(**row)
+            row["hash"] = entry.hash = chain_hash(prev, entry)
+            row["mac"] = entry_mac(entry)
+            rows.append(row)
+            prev = row["hash"]
+        conn.execute(insert(AuditEntry.__table__), rows)
+        values = dict(seq=seq, hash=prev, mac=head_mac(seq, prev))
+        if head is None:
+            conn.execute(insert(AuditHead.__table__), {"id": 1, **values})
+        else:
+            conn.execute(update(AuditHead.__table__).where(AuditHead.id == 1), values)
+        _refresh_loaded_head(session, values)
         self.entries.clear()
+
+
+_HEAD_FOR_UPDATE = (select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+                    .with_for_update())
+
+
+def _refresh_loaded_head(session: Session, values: dict[str, Any]) -> None:
+    """A head row this session read earlier (a check, a backup) shows the new head too."""
+    loaded = session.identity_map.get(session.identity_key(AuditHead, 1))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
 
 
 @dataclass(frozen=True)
