@@ -36,6 +36,26 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> int 
     return session.connection().execute(stmt, values).scalar_one_or_none()
 
 
+@cache
+def _bump_stmt(dialect: str, model: type, column: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    keys = [c.name for c in model.__mapper__.primary_key]
+    return (insert(table).on_conflict_do_update(index_elements=keys,
+                                                set_={column: table.c[column] + 1})
+            .returning(table.c[column]))
+
+
+def bump_counter(session: Session, model: type, key: dict[str, Any],
+                 column: str = "last_no") -> int:
+    """Add one to a sequence row (creating it at 1) and return the new value, in one
+    statement: INSERT … ON CONFLICT DO UPDATE … RETURNING. The row stays locked to the end of
+    the transaction as a SELECT … FOR UPDATE would keep it, so two writers never draw the
+    same number; a number drawn in a transaction that rolls back is drawn again."""
+    stmt = _bump_stmt(session.get_bind().dialect.name, model, column)
+    return session.connection().execute(stmt, {**key, column: 1}).scalar_one()
+
+
 def refresh_statistics(session: Session) -> None:
     """Fresh statistics for the query planner: after the migrations and once a day.
 

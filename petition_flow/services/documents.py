@@ -38,12 +38,12 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA_TZ
 from ..models import DocumentNumber, Region
 from ..paths import documents_dir
+from .dbutil import bump_counter
 
 DEFAULT_PATTERN = "{agency}{type}〔{year}〕{seq}号"
 DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
@@ -311,16 +311,9 @@ def next_doc_no(session: Session, region: Region, year: int, doc_type: str) -> s
     """The next 发文字号 of this county, year and type (GB/T 9704-2012 §7.2.4: year in 〔〕,
     sequence without leading zeros and without 第). The counter row is locked, and a unique
     index on ``notices.doc_no`` refuses a duplicate however it came about."""
-    counter = session.execute(
-        select(DocumentNumber).where(DocumentNumber.region_id == region.id,
-                                     DocumentNumber.year == year,
-                                     DocumentNumber.doc_type == doc_type)
-        .with_for_update()).scalar_one_or_none()
-    if counter is None:
-        counter = DocumentNumber(region_id=region.id, year=year, doc_type=doc_type, last_no=0)
-        session.add(counter)
-    counter.last_no += 1
+    seq = bump_counter(session, DocumentNumber,
+                       {"region_id": region.id, "year": year, "doc_type": doc_type})
     config = numbering()
     pattern = str(config.get("pattern") or DEFAULT_PATTERN)
     return pattern.format(agency=agency_code(region, config), type=doc_type, year=year,
-                          seq=counter.last_no)
+                          seq=seq)
