@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -75,6 +76,18 @@ class Unit(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     region: Mapped[Region] = relationship(lazy="joined")
+
+
+@event.listens_for(Region, "load")
+@event.listens_for(Unit, "load")
+def _keep_in_session(target: Region | Unit, context) -> None:
+    """Keep reference rows for the life of the session that read them. The identity map
+    holds objects weakly, so a unit one helper read was gone when the next asked for it
+    (issue 18: a transfer fetched the same unit five times); held here, ``session.get``
+    answers from the map. A session is one request or one job; keyed by row, so a session
+    that is cleared and reads a row again replaces it rather than growing."""
+    kept = context.session.info.setdefault("reference_rows", {})
+    kept[(type(target), target.id)] = target
 
 
 class User(Base):
@@ -190,6 +203,10 @@ class Case(Base):
         back_populates="case", order_by="Party.id", cascade="all, delete-orphan"
     )
     clocks: Mapped[list[Clock]] = relationship(order_by="Clock.id", cascade="all")
+    # Read with the case by load_case (one statement, issue 18); written only through
+    # responsible_unit_id, never through this.
+    responsible_unit: Mapped[Unit | None] = relationship(
+        foreign_keys=[responsible_unit_id], viewonly=True)
     # Art. 30 ¶3 and Art. 28 ¶3: who is kept out of the case (services/confidentiality.py,
     # services/recusal.py); read only when a rule asks.
     accused: Mapped[list[CaseAccused]] = relationship(

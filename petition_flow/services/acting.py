@@ -21,11 +21,14 @@ class Actor:
     # The client's network address when the actor acts through a page or the API (behind a
     # proxy: as TRUSTED_PROXIES lets proxy.py read it); every audit entry records it.
     address: str | None = None
+    # The unit's name as read with the user for this request: a notice names its issuer
+    # without reading the unit again (issue 18).
+    unit_name: str | None = None
 
     @classmethod
     def of(cls, user: User, address: str | None = None) -> Actor:
         return cls(user.id, user.username, user.role, user.unit_id, user.unit.region_id,
-                   user.unit.region.kind, (address or None) and address[:64])
+                   user.unit.region.kind, (address or None) and address[:64], user.unit.name)
 
     @property
     def role_def(self) -> Role:

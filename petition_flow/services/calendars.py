@@ -75,11 +75,39 @@ def _row_to_override(row: CalendarYear) -> YearOverride:
 
 
 def current_calendar(session: Session) -> WorkCalendar:
-    """The calendar in force now (one small query; the object is cached per data version)."""
+    """The calendar in force now: one small query for which years are imported and their
+    digests; the years themselves are read and parsed only when those change."""
+    digests = session.execute(select(CalendarYear.year, CalendarYear.sha256)
+                              .order_by(CalendarYear.year))
+    key = tuple((year, sha256) for year, sha256 in digests)
+    cached = _by_key.get(key)
+    if cached is not None:
+        return cached
     rows = session.execute(select(CalendarYear).order_by(CalendarYear.year)).scalars().all()
     imported = tuple(_row_to_override(r) for r in rows)
     key = tuple((o.year, o.sha256) for o in imported)
-    return _calendar(key, _shipped_cached(), imported)
+    calendar = _calendar(key, _shipped_cached(), imported)
+    if len(_by_key) >= 4:
+        _by_key.clear()
+    _by_key[key] = calendar
+    return calendar
+
+
+_by_key: dict[tuple[tuple[int, str], ...], WorkCalendar] = {}
+
+
+class CalendarInForce:
+    """The calendar in force, read at its first use: a step that starts, extends or resumes
+    no clock never asks the database for it (issue 18)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._calendar: WorkCalendar | None = None
+
+    def __getattr__(self, name: str):
+        if self._calendar is None:
+            self._calendar = current_calendar(self._session)
+        return getattr(self._calendar, name)
 
 
 @lru_cache(maxsize=1)
