@@ -7,8 +7,9 @@ Per case, the steps classify → transfer → accept → reply → deliver → e
   session per step (the shape of a request), with the real engine, audit chain (hash + MAC),
   clocks and notices; the organisation and users come from ``petition_flow.devtools.bench``,
   each step's inputs and role from the demo script (``devtools.demo``), as the tests' walks
-  do. A notice's PDF waits for its first download (``documents.rendered_later``), as in the
-  demo seeding and the test suite: a PDF takes about a second of one core;
+  do. A notice's PDF is not made in the step (the scheduler or the first download renders
+  it from the text sealed in the audit entry), as in use: a PDF takes about a second of one
+  core;
 * through SpiffWorkflow 3.2.0: a BPMN process of the same six user tasks; each step loads the
   case's serialised workflow JSON from a SQLite table, deserialises it, completes the ready
   user task with the step's inputs, runs the engine, reserialises it, writes it back and
@@ -64,7 +65,6 @@ from petition_flow.devtools.demo import APPEAL6, GAP, step_inputs, step_role
 from petition_flow.domain.roles import role
 from petition_flow.migrate import upgrade
 from petition_flow.models import Region, User
-from petition_flow.services import documents
 from petition_flow.services.actor import Actor
 from petition_flow.services.audit import verify_chain
 from petition_flow.services.org import PILOTS, seed_organisation
@@ -552,7 +552,6 @@ def run(args: argparse.Namespace, folder: Path, out) -> dict[str, Any]:
     with ExitStack() as stack:
         stack.enter_context(scratch_env(folder))
         stack.enter_context(keys.using(keys.Keyring.generate()))
-        stack.enter_context(documents.rendered_later())
         print("准备数据库（迁移、组织机构、基准用户）……", file=out, flush=True)
         pf = PetitionFlowRun(folder, args.synchronous)
         stack.callback(pf.close)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -323,7 +324,12 @@ class Notice(Base):
     # the instance folder (services/documents.py) under its SHA-256, also in the audit entry.
     doc_no: Mapped[str | None] = mapped_column(String(64))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("uq_notices_doc_no", "doc_no", unique=True),)
+    __table_args__ = (
+        Index("uq_notices_doc_no", "doc_no", unique=True),
+        # The scheduler's queue of PDFs to render: only the pending rows are in it.
+        Index("ix_notices_pdf_pending", "id", sqlite_where=text("pdf_sha256 IS NULL"),
+              postgresql_where=text("pdf_sha256 IS NULL")),
+    )
 
 
 class DocumentNumber(Base):

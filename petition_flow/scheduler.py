@@ -9,6 +9,8 @@ sweep every minute reads the due ones (anchors.md §4.5). The jobs:
 - ``deliver`` every 30 s: send the outbox (email, webhook), retrying failures with backoff;
 - ``checkpoint`` every 10 minutes (PETITION_FLOW_CHECKPOINT_INTERVAL seconds): sign the audit
   chain's head into the checkpoint file when it has moved (services/checkpoints.py);
+- ``documents`` every minute: render, keep and audit the PDFs of up to ten notices issued
+  without one (a step never waits for a PDF; services/noticefiles.py ``render_pending``);
 - ``digest``  08:30 China time daily: the supervisors' digest (skipped on non-working days);
   on taking the lease after 08:30 it is sent at once if today's has not gone out;
 - ``statistics`` 03:30 China time daily: fresh planner statistics (``refresh_statistics``,
@@ -51,6 +53,7 @@ from .services.checkpoints import write_checkpoint
 from .services.dbutil import refresh_statistics
 from .services.digest import send_digests
 from .services.lease import acquire_lease, lease_holder, record_sweep, release_lease
+from .services.noticefiles import render_pending
 from .services.notify import NotifyConfig, deliver_pending
 
 log = logging.getLogger("petition_flow.scheduler")
@@ -64,7 +67,7 @@ STATISTICS_AT = time(3, 30)  # a quiet hour: ANALYZE reads every table (bounded 
 LEASE_TTL = 30.0
 RENEW_EVERY = 10.0
 TAKEOVER_WITHIN = LEASE_TTL + RENEW_EVERY
-JOB_IDS = ("lease", "sweep", "deliver", "checkpoint", "digest", "statistics")
+JOB_IDS = ("lease", "sweep", "deliver", "checkpoint", "documents", "digest", "statistics")
 
 
 def checkpoint_interval() -> float:
@@ -82,13 +85,15 @@ class SchedulerRunner:
                  holder: str | None = None, blocking: bool = False,
                  lease_ttl: float = LEASE_TTL, renew_every: float = RENEW_EVERY,
                  sweep_every: float = 60,
-                 deliver_every: float = 30, checkpoint_every: float | None = None):
+                 deliver_every: float = 30, checkpoint_every: float | None = None,
+                 documents_every: float = 60):
         self.Session = make_session_factory(engine)
         self.config = config or NotifyConfig.load()
         self.holder = holder or default_holder()
         self.lease_ttl = timedelta(seconds=lease_ttl)
         self.intervals = {"lease": renew_every, "sweep": sweep_every, "deliver": deliver_every,
-                          "checkpoint": checkpoint_every or checkpoint_interval()}
+                          "checkpoint": checkpoint_every or checkpoint_interval(),
+                          "documents": documents_every}
         self._lease_until: datetime | None = None
         self._standby_said: datetime | None = None  # when the first standby line was logged
         self._lock = threading.Lock()
@@ -163,6 +168,11 @@ class SchedulerRunner:
         if point is not None:
             log.info("审计检查点第%d个：审计链第%d条", point.n, point.seq)
 
+    def _documents(self, session, now):
+        rendered = render_pending(session, now)
+        if rendered:
+            log.info("文书存档：生成 PDF %d 份", rendered)
+
     def _digest(self, session, now):
         result = send_digests(session, now, config=self.config)
         if result.sent_to:
@@ -200,6 +210,8 @@ class SchedulerRunner:
                           seconds=self.intervals["deliver"], id="deliver")
         scheduler.add_job(self.run_job, "interval", args=("checkpoint", self._checkpoint),
                           seconds=self.intervals["checkpoint"], id="checkpoint")
+        scheduler.add_job(self.run_job, "interval", args=("documents", self._documents),
+                          seconds=self.intervals["documents"], id="documents")
         scheduler.add_job(self.run_job, "cron", args=("digest", self._digest),
                           hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, id="digest",
                           misfire_grace_time=4 * 3600)

@@ -52,7 +52,6 @@ from petition_flow.models import (
     UserContact,
     UserSession,
 )
-from petition_flow.services import documents
 from petition_flow.services.actor import SYSTEM, Actor
 from petition_flow.services.audit import AuditBatch
 from petition_flow.services.org import PILOTS, seed_organisation, unit_by_code
@@ -142,19 +141,6 @@ def Session(engine):
         session.execute(delete(Unit).where(Unit.code.like("test.%")))
         session.commit()
     return factory
-
-
-@pytest.fixture(autouse=True)
-def notice_pdfs(request):
-    """In use a notice's PDF is rendered when it is issued (about a second of one core each);
-    the suite issues thousands, so its PDFs wait for their first download (the path notices
-    issued before PDFs take, audited as notice_pdf_rendered) unless a test is marked
-    ``pdf_on_issue`` — tests/integration/test_notice_documents.py is."""
-    if request.node.get_closest_marker("pdf_on_issue"):
-        yield
-        return
-    with documents.rendered_later():
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,6 @@ from ..domain.registry import DEFAULT_WORKFLOW
 from ..domain.roles import ACCOUNT_ROLES, ROLE_LABELS, ROLE_TABLE, role, roles_with
 from ..models import Case, Region, User
 from ..paths import workflows_dir
-from ..services import documents
 from ..services.actor import SYSTEM, Actor
 from ..services.audit import AuditBatch
 from ..services.org import PILOTS, create_user, unit_by_code
@@ -114,16 +113,15 @@ def seed_demo(session: Session, now: datetime) -> DemoSummary:
         return DemoSummary(False, accounts=_accounts(session))
     actors = _create_users(session, now)
     n = 0
-    # The demo's notices are numbered as in use; their PDFs are rendered on first download
-    # (and audited then), or seeding some 600 of them would take minutes.
-    with documents.rendered_later():
-        for county in PILOTS:
-            region = session.execute(select(Region).where(Region.code == county)).scalar_one()
-            for i, scenario in enumerate(SCRIPT["scenarios"]):
-                n += 1
-                _play(session, actors, county, region, now, scenario, n, i)
-            _repeats(session, actors, county, region, now, n)
-            n += 4
+    # The demo's notices are numbered as in use; their PDFs are rendered as in use too:
+    # by the scheduler, a few a minute, or at their first download.
+    for county in PILOTS:
+        region = session.execute(select(Region).where(Region.code == county)).scalar_one()
+        for i, scenario in enumerate(SCRIPT["scenarios"]):
+            n += 1
+            _play(session, actors, county, region, now, scenario, n, i)
+        _repeats(session, actors, county, region, now, n)
+        n += 4
     states = {s for (s,) in session.execute(select(Case.state).distinct())}
     total = session.query(Case).count()
     return DemoSummary(True, total, len(states), _accounts(session))

@@ -32,7 +32,6 @@ import html
 import io
 import os
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -258,24 +257,9 @@ def kept(digest: str) -> bytes | None:
 
 # --- when to render ------------------------------------------------------------------------
 
-_RENDER_ON_ISSUE = [True]
-
-
-def render_on_issue() -> bool:
-    """Whether a notice's PDF is rendered in the transaction that issues it (always, in use)."""
-    return _RENDER_ON_ISSUE[-1]
-
-
-@contextmanager
-def rendered_later():
-    """Leave the PDFs of the notices issued inside to their first download (noticefiles.py
-    renders, keeps and audits them then): demo seeding issues some 600 notices at once, and
-    a PDF takes about a second of one core."""
-    _RENDER_ON_ISSUE.append(False)
-    try:
-        yield
-    finally:
-        _RENDER_ON_ISSUE.pop()
+def text_sha256(body: str) -> str:
+    """The seal of a notice's text in its ``notice_issued`` audit entry."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 # --- 发文字号 -------------------------------------------------------------------------------

@@ -3,14 +3,18 @@
 What a reader gets follows the disclosure policy (services/disclosure.py, purpose
 ``notice``): those who need to know get the PDF as issued — the stored file, checked against
 its SHA-256 — and everyone else who may view the case a copy rendered from the masked text,
-which is never stored. A notice issued before PDFs existed, or whose PDF was left to be
-rendered later (demo seeding), is rendered on its first download as issued, kept, and its
-hash written to the audit log (``notice_pdf_rendered``): the rendering depends only on the
-stored text, number and issue time, so it is the same file whenever it is made.
+which is never stored. A notice's PDF is not made in the step that issues it (a second of
+one core the clerk would wait for, issue 18): the scheduler renders the pending ones a few at
+a time (``render_pending``), and a download that comes first renders it then; either way it
+is kept and its hash written to the audit log (``notice_pdf_rendered``). The rendering depends
+only on the stored text, number and issue time, so it is the same file whenever it is made;
+and the text must still be the one sealed in the ``notice_issued`` entry (its SHA-256), or
+nothing is rendered as issued.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,12 +24,14 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA_TZ
 from ..db import retry_conflicts, write_transaction
 from ..errors import NotFoundError, PermissionDenied
-from ..models import Case, Notice
+from ..models import AuditEntry, Case, Notice
 from . import documents, scope
-from .actor import Actor, can_view, require_permission
+from .actor import SYSTEM, Actor, can_view, require_permission
 from .audit import AuditBatch
 from .disclosure import UNMASKED, decide, notice_text
 from .petitions import engine_for, get_case, load_case
+
+log = logging.getLogger("petition_flow.documents")
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,36 @@ def _as_issued(session: Session, actor: Actor, now: datetime, case: Case,
     return _render_late(session, actor, now, case.id, notice.id)
 
 
+class AlteredText(StoredFileMismatch):
+    """The notice's stored text is not the one sealed in its audit entry at issue."""
+
+
+def _sealed_text_digest(session: Session, notice: Notice) -> str | None:
+    """The SHA-256 of the text the ``notice_issued`` entry sealed (None before seals)."""
+    for details in session.execute(
+            select(AuditEntry.details).where(AuditEntry.case_id == notice.case_id,
+                                             AuditEntry.action == "notice_issued")).scalars():
+        if details.get("doc_no") == notice.doc_no:
+            return details.get("body_sha256")
+    return None
+
+
 def _render_late(session: Session, actor: Actor, now: datetime, case_id: int,
                  notice_id: int) -> bytes:
-    """Render outside the write transaction (a PDF takes about a second; writers wait for
-    none of it), then record the hash if no one else has meanwhile."""
+    """Render outside any transaction (a PDF takes about a second; neither writers nor a
+    read snapshot wait for it), then record the hash if no one else has meanwhile."""
     case = load_case(session, case_id)
     notice = session.get(Notice, notice_id)
-    data = documents.render_pdf(_document(case, notice, notice.body))
+    sealed = _sealed_text_digest(session, notice)
+    altered = sealed is not None and sealed != documents.text_sha256(notice.body)
+    document, doc_no = _document(case, notice, notice.body), notice.doc_no
+    session.rollback()  # the read ends before the second of rendering; nothing was written
+    if altered:
+        log.error("文书 %s（第%d号）的正文与出具时审计记录的哈希不符，未生成存档 PDF",
+                  doc_no, notice_id)
+        raise AlteredText("该文书的正文与出具时登记的不符（可能被改动），不能作为原件提供，"
+                          "请联系系统管理员核查审计日志。")
+    data = documents.render_pdf(document)
     digest = documents.keep(data)
     _record_rendered(session, actor, now, case_id, notice_id, digest)
     return data
@@ -91,6 +120,30 @@ def _record_rendered(session: Session, actor: Actor, now: datetime, case_id: int
         audit.add("notice_pdf_rendered", case_id=case_id, notice_id=notice.id,
                   kind=notice.kind, doc_no=notice.doc_no, pdf_sha256=digest)
         audit.flush(session)
+
+
+# PDFs the scheduler renders a run (a minute): about ten seconds of one core at most, so the
+# web process it may share stays responsive; a burst of notices is worked off within minutes.
+PENDING_BATCH = 10
+
+
+def render_pending(session: Session, now: datetime, limit: int = PENDING_BATCH) -> int:
+    """Render, keep and audit the PDFs of up to ``limit`` notices that have none yet, oldest
+    first; returns how many. A notice whose text no longer matches its seal is left unrendered
+    (and logged) every time, so it stays visible as pending instead of being papered over."""
+    pending = session.execute(
+        select(Notice.id, Notice.case_id).where(Notice.pdf_sha256.is_(None))
+        .order_by(Notice.id).limit(limit)).all()
+    session.rollback()  # a read only: rendering happens outside any transaction
+    done = 0
+    for notice_id, case_id in pending:
+        try:
+            _render_late(session, SYSTEM, now, case_id, notice_id)
+        except AlteredText:
+            session.rollback()
+            continue
+        done += 1
+    return done
 
 
 def notice_pdf(session: Session, actor: Actor, now: datetime, case_id: int,

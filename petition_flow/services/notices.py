@@ -125,21 +125,23 @@ def render_text(region_code: str, template: str, facts: CaseFacts, issuer_name: 
 def issue_notice(session: Session, case: Case, spec: NoticeSpec, facts: CaseFacts,
                  issuer_name: str, actor: Actor, now: datetime, data: dict[str, Any],
                  audit: AuditBatch) -> Notice:
-    """Render the notice's text (the county's own where it has one), number it, render and
-    keep its PDF; the audit entry names the number and the PDF's SHA-256."""
+    """Render the notice's text (the county's own where it has one) and number it; the audit
+    entry names the number and seals the text with its SHA-256.
+
+    The PDF is not made here: it takes about a second of one core, and the clerk would wait
+    for it at every registration and step (issue 18). It is rendered from the stored text,
+    number and issue time, so it is the same file whenever it is made: by the scheduler
+    within minutes, or at its first download, whichever comes first (noticefiles.py), after
+    checking the text against the seal in this entry."""
     deadlines = [DeadlineFacts(c.label, c.due_date, c.explanation, c.provisional)
                  for c in case.clocks if c.status != "stopped"]
     region = session.get(Region, case.region_id)
     today = local_date(now)
     body = render_text(region.code, spec.template, facts, issuer_name, today, deadlines, data)
     doc_no = documents.next_doc_no(session, region, today.year, spec.doc_type)
-    digest = None
-    if documents.render_on_issue():
-        digest = documents.keep(documents.render_pdf(
-            documents.Document(body, doc_no, now, spec.served)))
     notice = Notice(case_id=case.id, kind=spec.id, title=spec.title, body=body, issued_at=now,
                     issued_by_user_id=actor.user_id, issuer_unit_id=actor.unit_id,
-                    doc_no=doc_no, pdf_sha256=digest)
+                    doc_no=doc_no, pdf_sha256=None)
     audit.add("notice_issued", case_id=case.id, kind=spec.id, title=spec.title,
-              doc_no=doc_no, **({"pdf_sha256": digest} if digest else {}))
+              doc_no=doc_no, body_sha256=documents.text_sha256(body))
     return notice

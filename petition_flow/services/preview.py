@@ -19,7 +19,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..db import begin_write
 from ..errors import ConcurrentChangeError
 from ..models import Notice, Unit
-from . import documents
 from .actor import Actor, require_act
 from .petitions import _fire, engine_for, load_case
 
@@ -71,11 +70,10 @@ def preview_transition(session: Session, actor: Actor, now: datetime, case_id: i
         was_closed = case.closed_at is not None
         issued = set(session.execute(select(Notice.id).where(Notice.case_id == case.id))
                      .scalars())
-        # A rolled-back step keeps no document: the notices' PDFs are rendered only when a
-        # step is really taken (a preview would leave unreferenced files with names on disk).
-        with documents.rendered_later():
-            _fire(session, actor, now, case, trigger, inputs or {})
-            session.flush()
+        # A rolled-back step keeps no document: no notice's PDF is rendered inside a step
+        # (notices.issue_notice), so a preview leaves no file on disk.
+        _fire(session, actor, now, case, trigger, inputs or {})
+        session.flush()
         deadlines = []
         for clock in case.clocks:
             label = clock.label

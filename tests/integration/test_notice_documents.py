@@ -8,7 +8,7 @@ import re
 import pdfplumber
 import pytest
 from helpers import at
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from petition_flow.devtools.demo import APPEAL6
 from petition_flow.models import AuditEntry, Notice
@@ -152,8 +152,8 @@ def test_a_configured_pattern_and_agency_code_number_the_notices(cases, session)
     assert numbers == ["金信回〔2026〕1号", "金信告〔2026〕1号"]
 
 
-@pytest.mark.pdf_on_issue
-def test_the_pdf_rendered_on_issue_is_kept_and_its_hash_is_the_audit_entrys(cases, session):
+def test_a_notice_is_issued_without_its_pdf_and_its_text_is_sealed_in_the_audit_entry(
+        cases, session):
     case = cases.register(COUNTY, at("2026-03-02", 9))
     entries = session.execute(select(AuditEntry).where(AuditEntry.action == "notice_issued")
                               .order_by(AuditEntry.seq)).scalars().all()
@@ -161,6 +161,23 @@ def test_the_pdf_rendered_on_issue_is_kept_and_its_hash_is_the_audit_entrys(case
     assert len(entries) == len(notices) == 2
     for entry, notice in zip(entries, notices, strict=True):
         assert entry.details["doc_no"] == notice.doc_no
+        assert entry.details["body_sha256"] == documents.text_sha256(notice.body)
+        assert notice.pdf_sha256 is None and "pdf_sha256" not in entry.details
+    assert case.id == notices[0].case_id
+
+
+def test_the_scheduler_renders_the_pending_pdfs_once_keeps_and_audits_them(cases, session):
+    cases.register(COUNTY, at("2026-03-02", 9))
+    cases.register(COUNTY, at("2026-03-02", 10))
+    assert noticefiles.render_pending(session, at("2026-03-02", 11), limit=3) == 3
+    assert noticefiles.render_pending(session, at("2026-03-02", 12)) == 1
+    assert noticefiles.render_pending(session, at("2026-03-02", 13)) == 0
+    notices = session.execute(select(Notice).order_by(Notice.id)).scalars().all()
+    rendered = session.execute(select(AuditEntry).where(
+        AuditEntry.action == "notice_pdf_rendered").order_by(AuditEntry.seq)).scalars().all()
+    assert [e.details["notice_id"] for e in rendered] == [n.id for n in notices]
+    for entry, notice in zip(rendered, notices, strict=True):
+        session.refresh(notice)
         assert entry.details["pdf_sha256"] == notice.pdf_sha256
         kept = documents.kept(notice.pdf_sha256)
         assert kept is not None and documents.sha256(kept) == notice.pdf_sha256
@@ -168,7 +185,26 @@ def test_the_pdf_rendered_on_issue_is_kept_and_its_hash_is_the_audit_entrys(case
         again = documents.render_pdf(documents.Document(notice.body, notice.doc_no,
                                                         notice.issued_at, True))
         assert again == kept
-    assert case.id == notices[0].case_id
+
+
+def test_a_notice_whose_text_was_changed_after_issue_is_never_rendered_as_issued(
+        cases, world, session, caplog):
+    case = cases.register(COUNTY, at("2026-03-02", 9))
+    notice = session.execute(select(Notice).where(Notice.case_id == case.id)
+                             .order_by(Notice.id)).scalars().first()
+    session.execute(update(Notice).where(Notice.id == notice.id)
+                    .values(body=notice.body.replace("信访", "上访")))  # behind the app's back
+    session.commit()
+    reader = world.actor("reception", COUNTY)
+    with pytest.raises(noticefiles.StoredFileMismatch, match="与出具时登记的不符"):
+        noticefiles.notice_pdf(session, reader, at("2026-03-03"), case.id, notice.id)
+    assert noticefiles.render_pending(session, at("2026-03-03", 11)) == 1  # the other one
+    session.refresh(notice)
+    assert notice.pdf_sha256 is None
+    assert "正文与出具时审计记录的哈希不符" in caplog.text
+    rendered = session.execute(select(AuditEntry.details).where(
+        AuditEntry.action == "notice_pdf_rendered")).scalars().all()
+    assert [d["notice_id"] for d in rendered] != [notice.id] and len(rendered) == 1
 
 
 def test_a_pdf_left_for_later_is_rendered_once_kept_and_audited_on_first_download(
@@ -298,3 +334,18 @@ def test_another_process_renders_the_same_bytes(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], input=body, capture_output=True,
                          text=True, env=env, check=True, timeout=120)
     assert out.stdout.strip() == here
+
+
+def test_the_scheduler_job_renders_the_pending_pdfs_every_minute(cases, engine, session,
+                                                                   caplog):
+    from petition_flow.scheduler import SchedulerRunner
+    from petition_flow.services.notify import NotifyConfig
+
+    caplog.set_level("INFO", logger="petition_flow.scheduler")
+    cases.register(COUNTY, at("2026-03-02", 9))
+    runner = SchedulerRunner(engine, holder="documents", config=NotifyConfig())
+    assert "0:01:00" in str(runner.scheduler.get_job("documents").trigger)
+    with runner.Session() as s:
+        runner._documents(s, at("2026-03-02", 10))
+    assert "文书存档：生成 PDF 2 份" in caplog.text
+    assert not session.execute(select(Notice.id).where(Notice.pdf_sha256.is_(None))).first()
