@@ -208,6 +208,7 @@ class Case(Base):
     # responsible_unit_id, never through this.
     responsible_unit: Mapped[Unit | None] = relationship(
         foreign_keys=[responsible_unit_id], viewonly=True)
+    region: Mapped[Region] = relationship(foreign_keys=[region_id], viewonly=True)
     # Art. 30 ¶3 and Art. 28 ¶3: who is kept out of the case (services/confidentiality.py,
     # services/recusal.py); read only when a rule asks.
     accused: Mapped[list[CaseAccused]] = relationship(

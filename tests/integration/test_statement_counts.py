@@ -29,7 +29,7 @@ BUDGET = {
     # repeat search, actor's unit with its region, case number, case, parties, calendar,
     # clocks, two 发文字号 and two notices (两告知), audit head read, entries, head write.
     "register": 15,
-    "classify": 7,    # case (with clocks, unit, exclusions, entered-at), case, audit ×3.
+    "classify": 6,    # case (with clocks, county, unit, exclusions, entered-at), case, audit ×3.
     # + the unit sent to, open 督办单 to follow the case, calendar, petitioners' names,
     # 发文字号 and notice, clocks stopped and started.
     "transfer": 15,
