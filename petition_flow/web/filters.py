@@ -53,6 +53,16 @@ def case_url(case_id: int) -> str:
     return url_for("admin.case_view", case_id=case_id)
 
 
+_MARKER = 2_147_483_647  # an id no row has: where the id goes in a built URL
+
+
+def id_url(endpoint: str, name: str = "case_id"):
+    """``url_for(endpoint, **{name: id})`` for many ids, built once per page: a list of fifty
+    cases made fifty url_for calls (issue 18: a sixth of the inbox's time in a profile)."""
+    head, _, tail = url_for(endpoint, **{name: _MARKER}).partition(str(_MARKER))
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def notice_url(case_id: int, notice_id: int) -> str:
     if current_user.actor.may("cases"):
         return url_for("handling.notice_print", case_id=case_id, notice_id=notice_id)
@@ -74,6 +84,7 @@ def install(app: Flask) -> None:
     app.add_template_global(shown_text, "shown_text")
     app.add_template_global(nav_entries, "nav_entries")
     app.add_template_global(case_url, "case_url")
+    app.add_template_global(id_url, "id_url")
     app.add_template_global(notice_url, "notice_url")
     app.add_template_global(notice_pdf_url, "notice_pdf_url")
     app.add_template_filter(local_time, "local_time")
