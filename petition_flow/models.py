@@ -199,6 +199,9 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # The nearest due date of its running duty clocks (None: none running), kept by the clock
+    # code (services/clocks.py refresh_next_due): case lists sort by it without a subquery.
+    next_due: Mapped[date | None] = mapped_column(Date)
 
     parties: Mapped[list[Party]] = relationship(
         back_populates="case", order_by="Party.id", cascade="all, delete-orphan"

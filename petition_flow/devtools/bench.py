@@ -267,6 +267,7 @@ def seed(session: Session, n: int, now: datetime, *, chunk: int = 10_000,
             due = trigger + timedelta(days=days)
             blue, yellow, red = _levels(due, days)
             running = rule is not None
+            cases[-1]["next_due"] = due if running else None  # as refresh_next_due keeps it
             upcoming = [d for d in (blue, yellow, red) if d > today]
             clocks.append(dict(
                 case_id=case_id, rule=clock_rule, label=label, article=article,

@@ -29,7 +29,7 @@ from ..models import CalendarYear, Case, Clock
 from ..paths import workflows_dir
 from .actor import Actor, require_permission
 from .audit import AuditBatch
-from .clocks import recompute_clock
+from .clocks import recompute_clock, refresh_next_due
 from .workflows import all_engines
 
 # `calendar due` (CLI and API): a plain period.  A calendar-day period follows the Civil Code's
@@ -152,7 +152,7 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
                     (Clock.trigger_date <= end) & (Clock.due_date >= start)),
             )
         ).scalars()
-        moved = 0
+        moved, touched = 0, set()
         for clock in clocks:
             levels = _levels_for(session, clock)
             old_due = clock.due_date
@@ -161,5 +161,8 @@ def import_calendar(session: Session, actor: Actor, now: datetime, text: str,
             if recompute_clock(clock, calendar, audit, "calendar_imported", levels) \
                     and clock.due_date != old_due:
                 moved += 1
+                touched.add(clock.case_id)
+        for case_id in sorted(touched):
+            refresh_next_due(session.get(Case, case_id))
         audit.flush(session)
     return override, moved

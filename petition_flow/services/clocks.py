@@ -155,6 +155,15 @@ def extend_clock(case: Case, clock_id: str, days: int, rule: ClockRule,
     return clock
 
 
+def refresh_next_due(case: Case) -> None:
+    """Keep ``case.next_due``, the nearest due date of its running duty clocks, in step with
+    them: called once a use case has started, stopped, paused, resumed or moved its clocks."""
+    due = min((c.due_date for c in case.clocks if c.status == "running" and c.duty),
+              default=None)
+    if case.next_due != due:
+        case.next_due = due
+
+
 def open_clock(case: Case, clock_id: str) -> Clock | None:
     for clock in case.clocks:
         if clock.rule == clock_id and clock.status != "stopped":

@@ -30,7 +30,14 @@ from .actions import ACTION_IMPLEMENTATIONS, ActionContext, unit_in_scope
 from .actor import Actor, can_act, require_act, require_permission, require_view
 from .audit import AuditBatch
 from .calendars import CalendarInForce, current_calendar
-from .clocks import extend_clock, latest_clock, open_clock, start_clock, sync_with_state
+from .clocks import (
+    extend_clock,
+    latest_clock,
+    open_clock,
+    refresh_next_due,
+    start_clock,
+    sync_with_state,
+)
 from .dbutil import bump_counter
 from .notices import CHANNELS, CaseFacts, issue_notice
 from .org import BUREAU_KIND
@@ -219,6 +226,16 @@ def _create_case(session: Session, actor: Actor, now: datetime,
     )
     case.parties = [Party(**p) for p in clean.petitioners]
     case.clocks, case.accused, case.recusals = [], [], []  # new: nothing to read back
+    # The clocks first, so that the case is inserted once with its nearest due date (issue
+    # 18: an UPDATE straight after the INSERT); their entries get the case's id after it.
+    clock_entries = AuditBatch(actor, now)
+    with session.no_autoflush:
+        calendar = current_calendar(session)
+        for start in spec.register_start:
+            trigger = local_date(case.received_at) if start.from_ == "received" else today
+            _start_clocks(case, spec, start.clock, region.code, trigger, now, calendar,
+                          clock_entries)
+    refresh_next_due(case)
     session.add(case)
     session.flush()
     audit = AuditBatch(actor, now)
@@ -227,10 +244,7 @@ def _create_case(session: Session, actor: Actor, now: datetime,
               petitioners=len(case.parties), collective=case.collective,
               repeat_of_id=case.repeat_of_id, repeat_reason=clean.repeat_reason,
               **({"late_reason": clean.late_reason} if clean.late_reason else {}))
-    calendar = current_calendar(session)
-    for start in spec.register_start:
-        trigger = local_date(case.received_at) if start.from_ == "received" else today
-        _start_clocks(case, spec, start.clock, region.code, trigger, now, calendar, audit)
+    audit.entries.extend({**entry, "case_id": case.id} for entry in clock_entries.entries)
     _issue(session, case, spec.register_notices, actor, now, {}, audit)
     audit.flush(session)
     return case
@@ -321,6 +335,7 @@ def _fire(session: Session, actor: Actor, now: datetime, case: Case, trigger: st
             extend_clock(case, local.id, days, local, calendar, audit, spec.warning_levels)
         notice_data.update(days=days, reason=case.data[src].get("reason"),
                            new_due_date=clock.due_date)
+    refresh_next_due(case)
     if spec.states[after].closes_case:
         case.closed_at = case.closed_at or now
     _issue(session, case, decision.transition.notices, actor, now, notice_data, audit)

@@ -79,15 +79,12 @@ class CasePage:
 
 
 class _NextDue:
-    """The nearest running duty deadline of each listed case, as a correlated subquery: one
-    index lookup per case in scope (ix_clocks_case_running_due), never an aggregate over
-    every clock of the database."""
+    """The nearest running duty deadline of each listed case: stored on the case by the clock
+    code (``cases.next_due``), so a list sorts by a column instead of looking up every case's
+    clocks (issue 18: ten thousand index lookups a page for the busiest handler)."""
 
     def __init__(self):
-        self.c = SimpleNamespace(next_due=(
-            select(func.min(Clock.due_date))
-            .where(Clock.case_id == Case.id, Clock.status == "running", Clock.duty.is_(True))
-            .correlate(Case).scalar_subquery().label("next_due")))
+        self.c = SimpleNamespace(next_due=Case.next_due)
 
 
 def _next_due():
