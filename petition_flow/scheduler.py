@@ -97,6 +97,7 @@ class SchedulerRunner:
         self._lease_until: datetime | None = None
         self._standby_said: datetime | None = None  # when the first standby line was logged
         self._lock = threading.Lock()
+        self._passed_over: set[int] = set()  # notices the documents job may not archive
         self.scheduler = self._build(BlockingScheduler if blocking else BackgroundScheduler)
 
     # --- lease -----------------------------------------------------------------------------
@@ -169,7 +170,7 @@ class SchedulerRunner:
             log.info("审计检查点第%d个：审计链第%d条", point.n, point.seq)
 
     def _documents(self, session, now):
-        rendered = render_pending(session, now)
+        rendered = render_pending(session, now, passed_over=self._passed_over)
         if rendered:
             log.info("文书存档：生成 PDF %d 份", rendered)
 

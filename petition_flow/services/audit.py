@@ -60,11 +60,20 @@ class AuditBatch:
     actor: Actor
     now: datetime
     entries: list[dict[str, Any]] = field(default_factory=list)
+    # (entry, detail name, object): the object's id, known once the session has flushed it,
+    # goes into the entry's details before it is hashed (a notice names its own row).
+    ids_after_flush: list[tuple[dict[str, Any], str, Any]] = field(default_factory=list)
 
     def add(self, action: str, *, case_id: int | None = None, from_state: str | None = None,
-            to_state: str | None = None, **details: Any) -> None:
-        self.entries.append(dict(action=action, case_id=case_id, from_state=from_state,
-                                 to_state=to_state, details=_jsonable(details)))
+            to_state: str | None = None, **details: Any) -> dict[str, Any]:
+        entry = dict(action=action, case_id=case_id, from_state=from_state,
+                     to_state=to_state, details=_jsonable(details))
+        self.entries.append(entry)
+        return entry
+
+    def id_after_flush(self, entry: dict[str, Any], name: str, obj: Any) -> None:
+        """Record ``obj.id`` as ``name`` in ``entry`` once the flush has given it one."""
+        self.ids_after_flush.append((entry, name, obj))
 
     def flush(self, session: Session) -> None:
         """Chain and write the entries: one read of the head, one multi-row INSERT, one
@@ -72,6 +81,9 @@ class AuditBatch:
         if not self.entries:
             return
         session.flush()  # case ids must exist before entries refer to them
+        for entry, name, obj in self.ids_after_flush:
+            entry["details"] = {**entry["details"], name: obj.id}
+        self.ids_after_flush.clear()
         conn = session.connection()
         head = conn.execute(_HEAD_FOR_UPDATE).first()
         seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS)

@@ -30,10 +30,11 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -257,9 +258,15 @@ def kept(digest: str) -> bytes | None:
 
 # --- when to render ------------------------------------------------------------------------
 
-def text_sha256(body: str) -> str:
-    """The seal of a notice's text in its ``notice_issued`` audit entry."""
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+def seal(document: Document) -> str:
+    """The SHA-256 of everything a notice's PDF is made from (text, number, issue time, whether
+    it is served): kept in its ``notice_issued`` audit entry, so a PDF rendered later can be
+    shown to be the one the issuer made, and a row changed since can be refused."""
+    issued = document.issued_at.astimezone(UTC).isoformat()
+    canonical = json.dumps({"body": document.body, "doc_no": document.doc_no,
+                            "issued_at": issued, "served": document.served},
+                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # --- 发文字号 -------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ which is never stored. A notice's PDF is not made in the step that issues it (a 
 one core the clerk would wait for, issue 18): the scheduler renders the pending ones a few at
 a time (``render_pending``), and a download that comes first renders it then; either way it
 is kept and its hash written to the audit log (``notice_pdf_rendered``). The rendering depends
-only on the stored text, number and issue time, so it is the same file whenever it is made;
-and the text must still be the one sealed in the ``notice_issued`` entry (its SHA-256), or
-nothing is rendered as issued.
+only on the stored text, number, issue time and service, so it is the same file whenever it is
+made. What makes it the issued one is the chain: the ``notice_issued`` entry names the notice
+and seals those four (``documents.seal``), and a stored PDF's hash must be one an entry
+recorded for it. A row that no longer matches its seal is never served or archived as issued;
+one that no sealed entry names (issued before seals) is rendered as an unverified copy, not
+kept.
 """
 
 from __future__ import annotations
@@ -58,52 +61,99 @@ class StoredFileMismatch(PermissionDenied):
     """The stored PDF and a fresh rendering differ from the hash the audit log holds."""
 
 
+class AlteredText(StoredFileMismatch):
+    """The notice's row is not the one sealed in its ``notice_issued`` entry at issue."""
+
+
+SEALED, UNSEALED, ALTERED = "sealed", "unsealed", "altered"
+
+
+def _chain_entries(session: Session, notice: Notice) -> list[tuple[str, dict]]:
+    """The audit entries of the notice's case that speak of notices (its index, the case)."""
+    return [(action, details) for action, details in session.execute(
+        select(AuditEntry.action, AuditEntry.details).where(
+            AuditEntry.case_id == notice.case_id,
+            AuditEntry.action.in_(("notice_issued", "notice_pdf_rendered"))))]
+
+
+def _verdict(entries, case: Case, notice: Notice) -> str:
+    """SEALED: the entry that issued this notice (by its id) sealed exactly this row's text,
+    number, issue time and service; ALTERED: it sealed something else; UNSEALED: no entry
+    names it with a seal (issued before seals, or its case or id changed behind the app)."""
+    for action, details in entries:
+        if action == "notice_issued" and details.get("notice_id") == notice.id \
+                and details.get("seal_sha256"):
+            same = details["seal_sha256"] == documents.seal(_document(case, notice, notice.body))
+            return SEALED if same else ALTERED
+    return UNSEALED
+
+
+def _hash_in_chain(entries, notice: Notice) -> bool:
+    """The stored PDF hash is the one an audit entry recorded for this notice."""
+    for action, details in entries:
+        if details.get("pdf_sha256") != notice.pdf_sha256:
+            continue
+        if action == "notice_pdf_rendered" and details.get("notice_id") == notice.id:
+            return True
+        if action == "notice_issued" and details.get("doc_no") == notice.doc_no:
+            return True  # rendered when issued, before PDFs were made later
+    return False
+
+
+def _refuse_altered(notice: Notice) -> AlteredText:
+    log.error("文书 %s（第%d号）与出具时审计记录的封存哈希不符（正文、文号、出具时间或送达方式被改动），"
+              "不作为原件提供", notice.doc_no, notice.id)
+    return AlteredText("该文书与出具时登记的不符（可能被改动），不能作为原件提供，"
+                       "请联系系统管理员核查审计日志。")
+
+
 def _as_issued(session: Session, actor: Actor, now: datetime, case: Case,
-               notice: Notice) -> bytes:
+               notice: Notice) -> tuple[bytes, bool]:
+    """The PDF as issued and True; or, for a notice no sealed entry names, a rendering of the
+    row that is not kept and False (it cannot be shown to be the issued one)."""
+    entries = _chain_entries(session, notice)
+    verdict = _verdict(entries, case, notice)
+    if verdict == ALTERED:
+        raise _refuse_altered(notice)
     if notice.pdf_sha256:
+        if not _hash_in_chain(entries, notice):
+            log.error("文书 %s（第%d号）的存档 PDF 哈希未见于审计记录", notice.doc_no, notice.id)
+            raise StoredFileMismatch("该文书登记的存档文件哈希值未见于审计记录，不能作为原件提供，"
+                                     "请联系系统管理员核查。")
         data = documents.kept(notice.pdf_sha256)
         if data is None:  # the file is gone or altered: render again, it must be the same
             data = documents.render_pdf(_document(case, notice, notice.body))
             if documents.sha256(data) != notice.pdf_sha256:
                 raise StoredFileMismatch("该文书的存档文件与登记的哈希值不符，请联系系统管理员核查。")
             documents.keep(data)
-        return data
-    return _render_late(session, actor, now, case.id, notice.id)
-
-
-class AlteredText(StoredFileMismatch):
-    """The notice's stored text is not the one sealed in its audit entry at issue."""
-
-
-def _sealed_text_digest(session: Session, notice: Notice) -> str | None:
-    """The SHA-256 of the text the ``notice_issued`` entry sealed (None before seals)."""
-    for details in session.execute(
-            select(AuditEntry.details).where(AuditEntry.case_id == notice.case_id,
-                                             AuditEntry.action == "notice_issued")).scalars():
-        if details.get("doc_no") == notice.doc_no:
-            return details.get("body_sha256")
-    return None
+        return data, True
+    if verdict == UNSEALED:
+        return documents.render_pdf(_document(case, notice, notice.body)), False
+    return _render_late(session, actor, now, case.id, notice.id), True
 
 
 def _render_late(session: Session, actor: Actor, now: datetime, case_id: int,
                  notice_id: int) -> bytes:
-    """Render outside any transaction (a PDF takes about a second; neither writers nor a
-    read snapshot wait for it), then record the hash if no one else has meanwhile."""
+    """Render a sealed notice outside any transaction (a PDF takes about a second; neither
+    writers nor a read snapshot wait for it), keep it, and record its hash if no one else
+    has meanwhile. A notice whose seal is missing or does not match is not rendered."""
     case = load_case(session, case_id)
     notice = session.get(Notice, notice_id)
-    sealed = _sealed_text_digest(session, notice)
-    altered = sealed is not None and sealed != documents.text_sha256(notice.body)
-    document, doc_no = _document(case, notice, notice.body), notice.doc_no
+    verdict = _verdict(_chain_entries(session, notice), case, notice)
+    document = _document(case, notice, notice.body)
     session.rollback()  # the read ends before the second of rendering; nothing was written
-    if altered:
-        log.error("文书 %s（第%d号）的正文与出具时审计记录的哈希不符，未生成存档 PDF",
-                  doc_no, notice_id)
-        raise AlteredText("该文书的正文与出具时登记的不符（可能被改动），不能作为原件提供，"
-                          "请联系系统管理员核查审计日志。")
+    if verdict == ALTERED:
+        raise _refuse_altered(notice)
+    if verdict == UNSEALED:
+        raise Unsealed(notice_id)
     data = documents.render_pdf(document)
     digest = documents.keep(data)
     _record_rendered(session, actor, now, case_id, notice_id, digest)
     return data
+
+
+class Unsealed(Exception):
+    """No sealed ``notice_issued`` entry names this notice: nothing to archive it against."""
 
 
 @retry_conflicts
@@ -125,25 +175,52 @@ def _record_rendered(session: Session, actor: Actor, now: datetime, case_id: int
 # PDFs the scheduler renders a run (a minute): about ten seconds of one core at most, so the
 # web process it may share stays responsive; a burst of notices is worked off within minutes.
 PENDING_BATCH = 10
+PASSED_OVER_MAX = 100_000
 
 
-def render_pending(session: Session, now: datetime, limit: int = PENDING_BATCH) -> int:
-    """Render, keep and audit the PDFs of up to ``limit`` notices that have none yet, oldest
-    first; returns how many. A notice whose text no longer matches its seal is left unrendered
-    (and logged) every time, so it stays visible as pending instead of being papered over."""
-    pending = session.execute(
-        select(Notice.id, Notice.case_id).where(Notice.pdf_sha256.is_(None))
-        .order_by(Notice.id).limit(limit)).all()
-    session.rollback()  # a read only: rendering happens outside any transaction
-    done = 0
-    for notice_id, case_id in pending:
-        try:
-            _render_late(session, SYSTEM, now, case_id, notice_id)
-        except AlteredText:
-            session.rollback()
-            continue
-        done += 1
+def render_pending(session: Session, now: datetime, limit: int = PENDING_BATCH,
+                   passed_over: set[int] | None = None) -> int:
+    """Render, keep and audit the PDFs of up to ``limit`` sealed notices that have none yet,
+    oldest first; returns how many. One that is altered, unsealed or fails to render is passed
+    over (and logged), never archived, and stays pending, visible to an inspection; with
+    ``passed_over`` (the scheduler's, kept between its runs) it is logged once and skipped
+    later, so such notices never hold up the queue behind them."""
+    passed_over = set() if passed_over is None else passed_over
+    done, after = 0, 0
+    while done < limit:
+        pending = session.execute(
+            select(Notice.id, Notice.case_id)
+            .where(Notice.pdf_sha256.is_(None), Notice.id > after)
+            .order_by(Notice.id).limit(limit * 2)).all()
+        session.rollback()  # a read only: rendering happens outside any transaction
+        if not pending:
+            break
+        after = pending[-1][0]
+        for notice_id, case_id in pending:
+            if done >= limit:
+                break
+            if notice_id in passed_over:
+                continue
+            try:
+                _render_late(session, SYSTEM, now, case_id, notice_id)
+            except Unsealed:
+                session.rollback()
+                _pass_over(passed_over, notice_id)
+                log.warning("文书第%d号无出具时的封存记录（早于封存或被改动），不自动存档", notice_id)
+                continue
+            except Exception:  # altered (logged), or the renderer failed: the next one
+                session.rollback()
+                log.exception("文书第%d号生成存档 PDF 失败", notice_id)
+                _pass_over(passed_over, notice_id)
+                continue
+            done += 1
     return done
+
+
+def _pass_over(passed_over: set[int], notice_id: int) -> None:
+    if len(passed_over) >= PASSED_OVER_MAX:
+        passed_over.clear()
+    passed_over.add(notice_id)
 
 
 def notice_pdf(session: Session, actor: Actor, now: datetime, case_id: int,
@@ -154,7 +231,9 @@ def notice_pdf(session: Session, actor: Actor, now: datetime, case_id: int,
     if notice is None or notice.case_id != case.id:
         raise NotFoundError("未找到该文书。")
     if decide(actor, case, "notice") == UNMASKED:
-        return NoticePdf(_filename(notice), _as_issued(session, actor, now, case, notice), True)
+        data, as_issued = _as_issued(session, actor, now, case, notice)
+        return NoticePdf(_filename(notice) + ("" if as_issued else "（未经核验）"), data,
+                         as_issued)
     masked = notice_text(actor, case, notice.body)
     return NoticePdf(_filename(notice) + "（脱敏）",
                      documents.render_pdf(_document(case, notice, masked)), False)
@@ -189,7 +268,10 @@ def daily_notices_pdf(session: Session, actor: Actor, now: datetime,
     files = []
     for case, notice in daily_notices(session, actor, day):
         if decide(actor, case, "notice") == UNMASKED:
-            files.append(_as_issued(session, actor, now, case, notice))
+            try:
+                files.append(_as_issued(session, actor, now, case, notice)[0])
+            except StoredFileMismatch:  # logged; the rest of the day's notices still print
+                continue
         else:
             masked = notice_text(actor, case, notice.body)
             files.append(documents.render_pdf(_document(case, notice, masked)))

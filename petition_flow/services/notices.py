@@ -126,13 +126,14 @@ def issue_notice(session: Session, case: Case, spec: NoticeSpec, facts: CaseFact
                  issuer_name: str, actor: Actor, now: datetime, data: dict[str, Any],
                  audit: AuditBatch) -> Notice:
     """Render the notice's text (the county's own where it has one) and number it; the audit
-    entry names the number and seals the text with its SHA-256.
+    entry names the notice and its number and seals what its PDF is made from (text, number,
+    issue time, served) with their SHA-256.
 
     The PDF is not made here: it takes about a second of one core, and the clerk would wait
     for it at every registration and step (issue 18). It is rendered from the stored text,
     number and issue time, so it is the same file whenever it is made: by the scheduler
     within minutes, or at its first download, whichever comes first (noticefiles.py), after
-    checking the text against the seal in this entry."""
+    checking the row against the seal in this entry."""
     deadlines = [DeadlineFacts(c.label, c.due_date, c.explanation, c.provisional)
                  for c in case.clocks if c.status != "stopped"]
     region = session.get(Region, case.region_id)
@@ -142,6 +143,8 @@ def issue_notice(session: Session, case: Case, spec: NoticeSpec, facts: CaseFact
     notice = Notice(case_id=case.id, kind=spec.id, title=spec.title, body=body, issued_at=now,
                     issued_by_user_id=actor.user_id, issuer_unit_id=actor.unit_id,
                     doc_no=doc_no, pdf_sha256=None)
-    audit.add("notice_issued", case_id=case.id, kind=spec.id, title=spec.title,
-              doc_no=doc_no, body_sha256=documents.text_sha256(body))
+    entry = audit.add("notice_issued", case_id=case.id, kind=spec.id, title=spec.title,
+                      doc_no=doc_no, seal_sha256=documents.seal(
+                          documents.Document(body, doc_no, now, spec.served)))
+    audit.id_after_flush(entry, "notice_id", notice)
     return notice

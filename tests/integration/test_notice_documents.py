@@ -7,7 +7,7 @@ import re
 
 import pdfplumber
 import pytest
-from helpers import at
+from helpers import at, days_after
 from sqlalchemy import select, update
 
 from petition_flow.devtools.demo import APPEAL6
@@ -161,7 +161,9 @@ def test_a_notice_is_issued_without_its_pdf_and_its_text_is_sealed_in_the_audit_
     assert len(entries) == len(notices) == 2
     for entry, notice in zip(entries, notices, strict=True):
         assert entry.details["doc_no"] == notice.doc_no
-        assert entry.details["body_sha256"] == documents.text_sha256(notice.body)
+        assert entry.details["notice_id"] == notice.id
+        assert entry.details["seal_sha256"] == documents.seal(
+            documents.Document(notice.body, notice.doc_no, notice.issued_at, True))
         assert notice.pdf_sha256 is None and "pdf_sha256" not in entry.details
     assert case.id == notices[0].case_id
 
@@ -187,24 +189,85 @@ def test_the_scheduler_renders_the_pending_pdfs_once_keeps_and_audits_them(cases
         assert again == kept
 
 
-def test_a_notice_whose_text_was_changed_after_issue_is_never_rendered_as_issued(
-        cases, world, session, caplog):
-    case = cases.register(COUNTY, at("2026-03-02", 9))
-    notice = session.execute(select(Notice).where(Notice.case_id == case.id)
-                             .order_by(Notice.id)).scalars().first()
-    session.execute(update(Notice).where(Notice.id == notice.id)
-                    .values(body=notice.body.replace("信访", "上访")))  # behind the app's back
+def _first_notice(session, case):
+    return session.execute(select(Notice).where(Notice.case_id == case.id)
+                           .order_by(Notice.id)).scalars().first()
+
+
+def _behind_the_apps_back(session, notice, **values):
+    session.execute(update(Notice).where(Notice.id == notice.id).values(**values))
     session.commit()
+    session.expire_all()
+
+
+def _rendered_ids(session):
+    return [d["notice_id"] for d in session.execute(select(AuditEntry.details).where(
+        AuditEntry.action == "notice_pdf_rendered").order_by(AuditEntry.seq)).scalars()]
+
+
+@pytest.mark.parametrize("change", [
+    lambda n: {"body": n.body.replace("信访", "上访")},
+    lambda n: {"doc_no": None, "body": n.body + "补充。"},           # no number to match by
+    lambda n: {"doc_no": n.doc_no + "\u200b", "body": n.body + "。"},  # a look-alike number
+    lambda n: {"issued_at": days_after(n.issued_at, -30)},            # back-dated
+], ids=["text", "number cleared", "look-alike number", "issue time"])
+def test_a_notice_changed_after_issue_is_never_served_or_archived_as_issued(
+        cases, world, session, caplog, change):
+    case = cases.register(COUNTY, at("2026-03-02", 9))
+    notice = _first_notice(session, case)
+    _behind_the_apps_back(session, notice, **change(notice))
     reader = world.actor("reception", COUNTY)
     with pytest.raises(noticefiles.StoredFileMismatch, match="与出具时登记的不符"):
         noticefiles.notice_pdf(session, reader, at("2026-03-03"), case.id, notice.id)
     assert noticefiles.render_pending(session, at("2026-03-03", 11)) == 1  # the other one
     session.refresh(notice)
     assert notice.pdf_sha256 is None
-    assert "正文与出具时审计记录的哈希不符" in caplog.text
-    rendered = session.execute(select(AuditEntry.details).where(
-        AuditEntry.action == "notice_pdf_rendered")).scalars().all()
-    assert [d["notice_id"] for d in rendered] != [notice.id] and len(rendered) == 1
+    assert "与出具时审计记录的封存哈希不符" in caplog.text
+    assert notice.id not in _rendered_ids(session) and len(_rendered_ids(session)) == 1
+
+
+def test_a_notice_moved_to_another_case_is_only_ever_an_unverified_copy(cases, world,
+                                                                       session):
+    case = cases.register(COUNTY, at("2026-03-02", 9))
+    other = cases.register(COUNTY, at("2026-03-02", 10))
+    notice = _first_notice(session, case)
+    _behind_the_apps_back(session, notice, case_id=other.id, body=notice.body + "补充。")
+    pdf = noticefiles.notice_pdf(session, world.actor("reception", COUNTY), at("2026-03-03"),
+                                 other.id, notice.id)
+    assert not pdf.as_issued and pdf.filename.endswith("（未经核验）")
+    assert noticefiles.render_pending(session, at("2026-03-03", 11)) == 3  # all but it
+    session.refresh(notice)
+    assert notice.pdf_sha256 is None and notice.id not in _rendered_ids(session)
+
+
+def test_a_pdf_hash_written_into_the_row_is_refused_unless_the_chain_recorded_it(
+        cases, world, session):
+    case = cases.register(COUNTY, at("2026-03-02", 9))
+    notice = _first_notice(session, case)
+    original, forged = notice.body, notice.body.replace("信访", "上访")
+    data = documents.render_pdf(documents.Document(forged, notice.doc_no, notice.issued_at,
+                                                   True))
+    _behind_the_apps_back(session, notice, body=forged, pdf_sha256=documents.keep(data))
+    with pytest.raises(noticefiles.StoredFileMismatch):
+        noticefiles.notice_pdf(session, world.actor("reception", COUNTY), at("2026-03-03"),
+                               case.id, notice.id)
+    _behind_the_apps_back(session, notice, body=original)  # the text put back: the hash
+    with pytest.raises(noticefiles.StoredFileMismatch, match="未见于审计记录"):  # still isn't
+        noticefiles.notice_pdf(session, world.actor("reception", COUNTY), at("2026-03-03"),
+                               case.id, notice.id)
+
+
+def test_notices_that_may_not_be_archived_never_hold_up_the_scheduler_queue(cases, session):
+    for hour in range(9, 15):  # twelve notices, the first ten of them then altered
+        cases.register(COUNTY, at("2026-03-02", hour))
+    notices = session.execute(select(Notice).order_by(Notice.id)).scalars().all()
+    for notice in notices[:10]:
+        _behind_the_apps_back(session, notice, body=notice.body + "改。")
+    passed_over: set[int] = set()
+    assert noticefiles.render_pending(session, at("2026-03-03", 9), passed_over=passed_over) == 2
+    assert passed_over == {n.id for n in notices[:10]}
+    cases.register(COUNTY, at("2026-03-03", 10))
+    assert noticefiles.render_pending(session, at("2026-03-03", 11), passed_over=passed_over) == 2
 
 
 def test_a_pdf_left_for_later_is_rendered_once_kept_and_audited_on_first_download(
