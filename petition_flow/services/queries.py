@@ -26,6 +26,9 @@ from .scope import visible_clause as scope_clause  # the name the read side uses
 
 DUE_SOON_DAYS = 3
 OPEN = Case.closed_at.is_(None)
+# The same test as an expression no index serves (both databases), for where another
+# condition is the selective one.
+_OPEN_NOT_DRIVING = func.coalesce(Case.closed_at, Case.closed_at).is_(None)
 
 
 @dataclass
@@ -187,7 +190,10 @@ def _filtered(session: Session, actor: Actor, stmt, nd, filters: CaseFilters, to
             raise ValidationError("县（区）无效。", fields={"county": "县（区）无效。"})
         stmt = stmt.where(Case.region_id == region[0])
     if filters.open_only:
-        stmt = stmt.where(OPEN)
+        # A unit's cases (a few thousand) are found through the scope's indexes; "open" must
+        # not drive that query, or SQLite walks every open case of the database through
+        # ix_cases_open_region_state (issue 18: 110 ms of a handler's inbox at 100,000 cases).
+        stmt = stmt.where(_OPEN_NOT_DRIVING if actor.role_def.scope == "unit" else OPEN)
     if filters.completed:
         if filters.completed not in COMPLETED:
             raise ValidationError("清单类型无效。", fields={"completed": "清单类型无效。"})

@@ -242,3 +242,22 @@ def test_the_scheduler_refreshes_the_statistics_once_a_day_at_a_quiet_hour(engin
     runner = SchedulerRunner(engine, holder="stats", config=NotifyConfig())
     trigger = str(runner.scheduler.get_job("statistics").trigger)
     assert "hour='3'" in trigger and "minute='30'" in trigger
+
+
+def test_a_units_open_case_list_is_found_through_its_scope_not_through_every_open_case(tiny):
+    """"Open" must not drive a unit's list: SQLite walked every open case of the database
+    through ix_cases_open_region_state (110 ms of the busiest handler's inbox at 100,000
+    cases, issue 18); the scope's indexes find the unit's few thousand."""
+    from petition_flow.services.queries import CaseFilters, list_cases
+
+    unit = bench._world(tiny).units["meixian"][0][0]
+    handler = Actor.of(tiny.execute(select(User).where(
+        User.username == f"bench.{bench.HANDLER}.{unit}")).scalar_one())
+    statements = bench._captured_selects(tiny, lambda: list_cases(
+        tiny, handler, CaseFilters(open_only=True), local_date(NOW)))
+    plans = [" / ".join(str(r[-1]) for r in tiny.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, params).all()) for sql, params in statements]
+    tiny.rollback()
+    assert len(plans) == 2  # the count and the page
+    for plan in plans:
+        assert "ix_cases_open_region_state" not in plan, plan
